@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels tsqsteal supports (Debian 6.1,
+ * 6.12 and 7.x) lives here, so the logic reads as if written for one.
+ */
+#ifndef _TSQSTEAL_COMPAT_H
+#define _TSQSTEAL_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/ftrace.h>
+#include <linux/hrtimer.h>
+#include <linux/netdevice.h>
+#include <linux/ptrace.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+
+/*
+ * The ftrace redirect.  Up to 6.1 arm64 has no DYNAMIC_FTRACE_WITH_ARGS and
+ * 6.1 names the setter differently, so 6.1 saves full pt_regs (as livepatch
+ * does without WITH_ARGS) and sets their instruction pointer.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0) || \
+	!defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+#define TSQ_FTRACE_REGS_FLAG	FTRACE_OPS_FL_SAVE_REGS
+static __always_inline void tsq_ftrace_set_ip(struct ftrace_regs *fregs,
+					      unsigned long ip)
+{
+	instruction_pointer_set(ftrace_get_regs(fregs), ip);
+}
+#else
+#define TSQ_FTRACE_REGS_FLAG	0
+static __always_inline void tsq_ftrace_set_ip(struct ftrace_regs *fregs,
+					      unsigned long ip)
+{
+	ftrace_regs_set_instruction_pointer(fregs, ip);
+}
+#endif
+
+/*
+ * The stock TSQ drain this kernel generation has: a per-CPU tasklet up to
+ * 6.16, a BH work item on system_bh_wq from 6.17.  Only its name is used,
+ * to refuse loading on a kernel whose TSQ is neither.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+#define TSQ_STOCK_HANDLER	"tcp_tasklet_func"
+#else
+#define TSQ_STOCK_HANDLER	"tcp_tsq_workfn"
+#endif
+
+/* hrtimer_setup() replaced hrtimer_init() + .function in 6.13. */
+static inline void tsq_hrtimer_setup(struct hrtimer *t,
+				     enum hrtimer_restart (*fn)(struct hrtimer *))
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+	hrtimer_init(t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	t->function = fn;
+#else
+	hrtimer_setup(t, fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+#endif
+}
+
+/* The NAPI instances hang off a dummy netdev: embedded before 6.10. */
+static inline struct net_device *tsq_alloc_dummy_netdev(void)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+	struct net_device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+
+	if (dev)
+		init_dummy_netdev(dev);
+	return dev;
+#else
+	return alloc_netdev_dummy(0);
+#endif
+}
+
+static inline void tsq_free_dummy_netdev(struct net_device *dev)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+	kfree(dev);
+#else
+	free_netdev(dev);
+#endif
+}
+
+/* Threaded NAPI took an enum (with a busy-poll mode) in 6.17. */
+static inline int tsq_set_threaded(struct net_device *dev, bool on)
+{
+	int err;
+
+	rtnl_lock();
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+	err = dev_set_threaded(dev, on);
+#else
+	err = dev_set_threaded(dev, on ? NETDEV_NAPI_THREADED_ENABLED :
+					 NETDEV_NAPI_THREADED_DISABLED);
+#endif
+	rtnl_unlock();
+	return err;
+}
+
+#endif /* _TSQSTEAL_COMPAT_H */

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tsqsteal: module parameters, load and unload, CPU hotplug.
+ *
+ * Every parameter is writable at runtime in /sys/module/tsqsteal/parameters;
+ * a bad value is refused with -EINVAL and one log line, and changes nothing.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/isolation.h>
+
+#include "compat.h"
+#include "tsqsteal.h"
+
+#define TSQ_BUDGET_MAX		NAPI_POLL_WEIGHT
+#define TSQ_DRAIN_US_MIN	10
+#define TSQ_DRAIN_US_MAX	100000
+#define TSQ_STARVE_US_MIN	100
+#define TSQ_STARVE_US_MAX	10000000
+
+unsigned int tsq_budget = 64;
+unsigned int tsq_drain_us = 1000;
+unsigned int tsq_starve_us = 2000;
+int tsq_policy = TSQ_POLICY_SPREAD;
+bool tsq_threaded;
+static bool tsq_enable = true;
+struct tsq_cpuset __rcu *tsq_cpuset;
+
+const char * const tsq_policy_names[TSQ_POLICY_MAX] = {
+	[TSQ_POLICY_LOCAL]	= "local",
+	[TSQ_POLICY_HOME]	= "home",
+	[TSQ_POLICY_SPREAD]	= "spread",
+};
+
+/* Serialises parameter writes against load, unload and each other. */
+static DEFINE_MUTEX(tsq_cfg_lock);
+static bool tsq_ready;
+static struct cpumask tsq_cpus_param;	/* cpus= as given; empty: default */
+static enum cpuhp_state tsq_cpuhp_state;
+
+static int tsq_set_uint(const char *val, unsigned int *dst, const char *name,
+			unsigned int min, unsigned int max)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < min || v > max) {
+		pr_warn("%s: invalid value '%s' (want %u..%u)\n", name, val, min, max);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*dst, v);
+	return 0;
+}
+
+static int tsq_budget_set(const char *val, const struct kernel_param *kp)
+{
+	return tsq_set_uint(val, kp->arg, "budget", 1, TSQ_BUDGET_MAX);
+}
+
+static int tsq_drain_us_set(const char *val, const struct kernel_param *kp)
+{
+	return tsq_set_uint(val, kp->arg, "drain_us", TSQ_DRAIN_US_MIN,
+			    TSQ_DRAIN_US_MAX);
+}
+
+static int tsq_starve_us_set(const char *val, const struct kernel_param *kp)
+{
+	return tsq_set_uint(val, kp->arg, "starve_us", TSQ_STARVE_US_MIN,
+			    TSQ_STARVE_US_MAX);
+}
+
+static const struct kernel_param_ops tsq_budget_ops = {
+	.set = tsq_budget_set,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops tsq_drain_us_ops = {
+	.set = tsq_drain_us_set,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops tsq_starve_us_ops = {
+	.set = tsq_starve_us_set,
+	.get = param_get_uint,
+};
+
+static int tsq_policy_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(tsq_policy_names, val);
+
+	if (i < 0) {
+		pr_warn("policy: unknown value '%s' (want local, home or spread)\n",
+			val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(tsq_policy, i);
+	return 0;
+}
+
+static int tsq_policy_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", tsq_policy_names[READ_ONCE(tsq_policy)]);
+}
+
+static const struct kernel_param_ops tsq_policy_ops = {
+	.set = tsq_policy_set,
+	.get = tsq_policy_get,
+};
+
+/* The default allowed set: housekeeping CPUs, never isolcpus/nohz_full. */
+static void tsq_default_cpus(struct cpumask *mask)
+{
+	cpumask_and(mask, housekeeping_cpumask(HK_TYPE_DOMAIN),
+		    housekeeping_cpumask(HK_TYPE_TICK));
+	if (cpumask_empty(mask))
+		cpumask_copy(mask, cpu_possible_mask);
+}
+
+static int tsq_apply_cpus(const struct cpumask *given)
+{
+	struct tsq_cpuset *set;
+	struct cpumask *mask;
+	int err = 0;
+
+	mask = kmalloc(cpumask_size(), GFP_KERNEL);
+	if (!mask)
+		return -ENOMEM;
+	if (cpumask_empty(given))
+		tsq_default_cpus(mask);
+	else
+		cpumask_copy(mask, given);
+	set = tsq_cpuset_build(mask);
+	if (!set)
+		err = -ENOMEM;
+	else
+		tsq_cpuset_publish(set);
+	kfree(mask);
+	return err;
+}
+
+static int tsq_cpus_set(const char *val, const struct kernel_param *kp)
+{
+	cpumask_var_t mask;
+	int err;
+
+	if (!alloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	err = cpulist_parse(strim((char *)val), mask);
+	if (err || cpumask_empty(mask)) {
+		pr_warn("cpus: invalid cpulist '%s' (want e.g. 1-3,5)\n", val);
+		err = -EINVAL;
+		goto out;
+	}
+	if (!cpumask_intersects(mask, cpu_online_mask)) {
+		pr_warn("cpus: '%s' names no online CPU\n", val);
+		err = -EINVAL;
+		goto out;
+	}
+	mutex_lock(&tsq_cfg_lock);
+	if (tsq_ready)
+		err = tsq_apply_cpus(mask);
+	if (!err)
+		cpumask_copy(&tsq_cpus_param, mask);
+	mutex_unlock(&tsq_cfg_lock);
+out:
+	free_cpumask_var(mask);
+	return err;
+}
+
+static int tsq_cpus_get(char *buf, const struct kernel_param *kp)
+{
+	struct tsq_cpuset *set;
+	int n;
+
+	rcu_read_lock();
+	set = rcu_dereference(tsq_cpuset);
+	if (set)
+		n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&set->mask));
+	else if (cpumask_empty(&tsq_cpus_param))
+		n = sysfs_emit(buf, "default\n");
+	else
+		n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&tsq_cpus_param));
+	rcu_read_unlock();
+	return n;
+}
+
+static const struct kernel_param_ops tsq_cpus_ops = {
+	.set = tsq_cpus_set,
+	.get = tsq_cpus_get,
+};
+
+static int tsq_enable_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err = 0;
+
+	if (kstrtobool(val, &on)) {
+		pr_warn("enable: invalid value '%s' (want 0 or 1)\n", val);
+		return -EINVAL;
+	}
+	mutex_lock(&tsq_cfg_lock);
+	/* Off: new frees take the stock path; what is queued drains as usual. */
+	if (tsq_ready && on)
+		err = tsq_hook_register();
+	else if (tsq_ready)
+		tsq_hook_unregister();
+	if (!err)
+		tsq_enable = on;
+	mutex_unlock(&tsq_cfg_lock);
+	return err;
+}
+
+static const struct kernel_param_ops tsq_enable_ops = {
+	.set = tsq_enable_set,
+	.get = param_get_bool,
+};
+
+static int tsq_threaded_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err = 0;
+
+	if (kstrtobool(val, &on)) {
+		pr_warn("threaded: invalid value '%s' (want 0 or 1)\n", val);
+		return -EINVAL;
+	}
+	mutex_lock(&tsq_cfg_lock);
+	if (tsq_ready && on != tsq_threaded) {
+		err = tsq_queues_set_threaded(on);
+		if (err)
+			pr_warn("threaded: cannot switch to %d: %d\n", on, err);
+	}
+	if (!err)
+		WRITE_ONCE(tsq_threaded, on);
+	mutex_unlock(&tsq_cfg_lock);
+	return err;
+}
+
+static const struct kernel_param_ops tsq_threaded_ops = {
+	.set = tsq_threaded_set,
+	.get = param_get_bool,
+};
+
+module_param_cb(enable, &tsq_enable_ops, &tsq_enable, 0644);
+MODULE_PARM_DESC(enable, "1: deferred xmit through tsqsteal; 0: stock TSQ (default 1)");
+module_param_cb(policy, &tsq_policy_ops, &tsq_policy, 0644);
+MODULE_PARM_DESC(policy, "Placement: local, home or spread (default spread)");
+module_param_cb(cpus, &tsq_cpus_ops, NULL, 0644);
+MODULE_PARM_DESC(cpus, "Allowed CPUs as a cpulist (default: housekeeping CPUs)");
+module_param_cb(budget, &tsq_budget_ops, &tsq_budget, 0644);
+MODULE_PARM_DESC(budget, "Sockets per NAPI poll, 1..64 (default 64)");
+module_param_cb(drain_us, &tsq_drain_us_ops, &tsq_drain_us, 0644);
+MODULE_PARM_DESC(drain_us, "Time limit of one poll in us, 10..100000 (default 1000)");
+module_param_cb(starve_us, &tsq_starve_us_ops, &tsq_starve_us, 0644);
+MODULE_PARM_DESC(starve_us, "Rescue a queue idle this long in us, 100..10000000 (default 2000)");
+module_param_cb(threaded, &tsq_threaded_ops, &tsq_threaded, 0644);
+MODULE_PARM_DESC(threaded, "Drain in NAPI kthreads instead of softirq (default 0)");
+
+static int tsq_cpu_online(unsigned int cpu)
+{
+	tsq_queue_online(cpu);
+	return 0;
+}
+
+static int tsq_cpu_offline(unsigned int cpu)
+{
+	tsq_queue_offline(cpu);
+	return 0;
+}
+
+static int __init tsq_init(void)
+{
+	int err;
+
+	mutex_lock(&tsq_cfg_lock);
+	err = tsq_hook_check();
+	if (err)
+		goto out;
+	err = tsq_apply_cpus(&tsq_cpus_param);
+	if (err)
+		goto out;
+	err = tsq_queues_init();
+	if (err)
+		goto err_cpuset;
+	err = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "net/tsqsteal:online",
+					tsq_cpu_online, tsq_cpu_offline);
+	if (err < 0)
+		goto err_queues;
+	tsq_cpuhp_state = err;
+	tsq_stats_init();
+	if (tsq_enable) {
+		err = tsq_hook_register();
+		if (err)
+			goto err_cpuhp;
+	}
+	tsq_ready = true;
+	pr_info("loaded: policy=%s budget=%u drain_us=%u starve_us=%u threaded=%d enable=%d\n",
+		tsq_policy_names[tsq_policy], tsq_budget, tsq_drain_us,
+		tsq_starve_us, tsq_threaded, tsq_enable);
+	mutex_unlock(&tsq_cfg_lock);
+	return 0;
+
+err_cpuhp:
+	tsq_stats_exit();
+	cpuhp_remove_state_nocalls(tsq_cpuhp_state);
+err_queues:
+	tsq_queues_stop();
+	tsq_queues_free();
+err_cpuset:
+	tsq_cpuset_publish(NULL);
+	rcu_barrier();
+out:
+	mutex_unlock(&tsq_cfg_lock);
+	return err;
+}
+
+static void __exit tsq_exit(void)
+{
+	mutex_lock(&tsq_cfg_lock);
+	tsq_ready = false;
+	/* 1. No new enqueues, nobody left inside the redirect. */
+	tsq_hook_unregister();
+	/* 2. No hotplug moves; 3. no polls, timers or IPIs; queued work sent. */
+	cpuhp_remove_state_nocalls(tsq_cpuhp_state);
+	tsq_queues_stop();
+	tsq_stats_exit();
+	tsq_queues_free();
+	tsq_cpuset_publish(NULL);
+	mutex_unlock(&tsq_cfg_lock);
+	rcu_barrier();	/* the kfree_rcu() of the cpuset */
+	pr_info("unloaded\n");
+}
+
+module_init(tsq_init);
+module_exit(tsq_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("tsqsteal developers");
+MODULE_DESCRIPTION("TCP Small Queues deferred transmit on work-stealing per-CPU NAPI queues");

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where deferred transmit work goes.
+ *
+ * local:  the CPU that freed the skb, as stock TSQ does (kept for A/B).
+ * home:   the CPU that last received for the flow (sk_incoming_cpu: after
+ *         RPS/RFS steering that is where the flow's protocol work runs);
+ *         spread when that CPU is not allowed or not usable.
+ * spread: the flow's hash picks two allowed CPUs; the shorter queue wins
+ *         (power of two choices), so a burst does not pile on one CPU.
+ *
+ * Allowed CPUs default to the housekeeping CPUs; isolcpus/nohz_full CPUs
+ * are never chosen unless the cpus= parameter names them.
+ */
+#include <linux/hash.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "tsqsteal.h"
+
+static bool tsq_usable(struct tsq_queue *q)
+{
+	return READ_ONCE(q->online) && !READ_ONCE(q->starved);
+}
+
+static struct tsq_queue *tsq_pick_spread(struct tsq_cpuset *set, struct sock *sk)
+{
+	u32 hash = READ_ONCE(sk->sk_txhash) ?: hash_ptr(sk, 32);
+	unsigned int i = reciprocal_scale(hash, set->nr);
+	struct tsq_queue *a = tsq_queue_of(set->cpus[i]), *b;
+
+	if (set->nr == 1)
+		return a;
+	i = (i + 1 + reciprocal_scale(hash >> 16 | hash << 16, set->nr - 1)) % set->nr;
+	b = tsq_queue_of(set->cpus[i]);
+	if (!tsq_usable(a))
+		return b;
+	if (tsq_usable(b) && READ_ONCE(b->len) < READ_ONCE(a->len))
+		return b;
+	return a;
+}
+
+struct tsq_queue *tsq_pick(struct sock *sk, unsigned int this_cpu)
+{
+	struct tsq_queue *q = tsq_queue_of(this_cpu);
+	struct tsq_cpuset *set;
+	int cpu;
+
+	rcu_read_lock();
+	set = rcu_dereference(tsq_cpuset);
+	switch (READ_ONCE(tsq_policy)) {
+	case TSQ_POLICY_LOCAL:
+		if (tsq_usable(q))
+			goto out;
+		break;
+	case TSQ_POLICY_HOME:
+		cpu = READ_ONCE(sk->sk_incoming_cpu);
+		if (cpu >= 0 && cpu < nr_cpu_ids && cpumask_test_cpu(cpu, &set->mask) &&
+		    tsq_usable(tsq_queue_of(cpu))) {
+			q = tsq_queue_of(cpu);
+			goto out;
+		}
+		break;
+	default:
+		break;
+	}
+	q = tsq_pick_spread(set, sk);
+	if (!tsq_usable(q))
+		q = tsq_queue_of(this_cpu);
+out:
+	rcu_read_unlock();
+	return q;
+}
+
+/* The shortest usable allowed queue among a few, other than @victim's. */
+static struct tsq_queue *tsq_pick_shortest(unsigned int victim, bool empty_only)
+{
+	struct tsq_queue *best = NULL;
+	struct tsq_cpuset *set;
+	unsigned int i, start;
+
+	rcu_read_lock();
+	set = rcu_dereference(tsq_cpuset);
+	start = get_random_u32_below(set->nr);
+	for (i = 0; i < min_t(unsigned int, set->nr, TSQ_STEAL_PROBES); i++) {
+		struct tsq_queue *q = tsq_queue_of(set->cpus[(start + i) % set->nr]);
+
+		if (q->cpu == victim || !tsq_usable(q) || !cpu_online(q->cpu))
+			continue;
+		if (empty_only && READ_ONCE(q->len))
+			continue;
+		if (!best || READ_ONCE(q->len) < READ_ONCE(best->len))
+			best = q;
+	}
+	rcu_read_unlock();
+	return best;
+}
+
+struct tsq_queue *tsq_pick_rescuer(unsigned int victim)
+{
+	return tsq_pick_shortest(victim, false);
+}
+
+struct tsq_queue *tsq_pick_idle(unsigned int busy)
+{
+	return tsq_pick_shortest(busy, true);
+}
+
+struct tsq_cpuset *tsq_cpuset_build(const struct cpumask *mask)
+{
+	struct tsq_cpuset *set;
+	unsigned int cpu, n = 0;
+
+	set = kzalloc(struct_size(set, cpus, cpumask_weight(mask)), GFP_KERNEL);
+	if (!set)
+		return NULL;
+	cpumask_copy(&set->mask, mask);
+	for_each_cpu(cpu, mask)
+		set->cpus[n++] = cpu;
+	set->nr = n;
+	return set;
+}
+
+/* Caller serialises publishers (tsq_cfg_lock). */
+void tsq_cpuset_publish(struct tsq_cpuset *set)
+{
+	struct tsq_cpuset *old = rcu_replace_pointer(tsq_cpuset, set, true);
+
+	if (old)
+		kfree_rcu(old, rcu);
+}

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU deferred-xmit queues, drained as NAPI polls.
+ *
+ * A sibling of RPS (net/core/dev.c): the enqueuing CPU links the socket
+ * on the target CPU's queue and, when the queue turns non-empty, kicks
+ * that CPU with a call_single_data IPI whose handler schedules the
+ * queue's NAPI instance (enqueue_to_backlog(), rps_trigger_softirq()).
+ * The poll runs the kernel's own deferred transmit for each socket, within
+ * a budget and a time limit, and a poll that runs dry steals from the
+ * longest queue it can see.
+ *
+ * since_ns is the age of the oldest unserved work: set when a queue turns
+ * non-empty, moved to "now" by every poll that leaves work behind.  The
+ * queue-wait histogram and the starvation rescue both read it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/interrupt.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <net/tcp.h>
+
+#include "compat.h"
+#include "tsqsteal.h"
+#include "trace.h"
+
+struct tsq_queue **tsq_queues;
+struct cpumask tsq_starving;
+bool tsq_stopping;
+static struct net_device *tsq_dev;
+
+/* Link @n sockets of @list at the tail of @q; q->lock held. */
+static bool tsq_add_locked(struct tsq_queue *q, struct list_head *list,
+			   unsigned int n)
+{
+	bool was_empty = !q->len;
+
+	list_splice_tail_init(list, &q->head);
+	q->len += n;
+	if (q->len > q->stats.max_qlen)
+		q->stats.max_qlen = q->len;
+	if (was_empty) {
+		WRITE_ONCE(q->since_ns, ktime_get_ns());
+		tsq_rescue_arm(q);
+	}
+	return was_empty;
+}
+
+/* Unlink up to @n sockets from the head of @q into @list; q->lock held. */
+static unsigned int tsq_take_locked(struct tsq_queue *q, struct list_head *list,
+				    unsigned int n)
+{
+	struct list_head *pos = &q->head;
+	unsigned int i;
+
+	n = min(n, q->len);
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++)
+		pos = pos->next;
+	list_cut_position(list, &q->head, pos);
+	q->len -= n;
+	return n;
+}
+
+static void tsq_ipi(void *data)
+{
+	struct tsq_queue *q = data;
+
+	/* The csd is already unlocked for async calls: allow the next kick. */
+	clear_bit(0, &q->kick_pending);
+	q->stats.kicks++;
+	napi_schedule(&q->napi);
+}
+
+void tsq_kick(struct tsq_queue *q)
+{
+	unsigned int cpu = get_cpu();
+
+	if (q->cpu == cpu || READ_ONCE(tsq_threaded)) {
+		/* Raised here: runs at the end of this BH/IRQ section. */
+		if (in_interrupt() || irqs_disabled()) {
+			napi_schedule(&q->napi);
+		} else {
+			local_bh_disable();
+			napi_schedule(&q->napi);
+			local_bh_enable();
+		}
+	} else if (!test_and_set_bit(0, &q->kick_pending)) {
+		if (smp_call_function_single_async(q->cpu, &q->csd))
+			clear_bit(0, &q->kick_pending);	/* CPU went offline */
+	}
+	put_cpu();
+}
+
+/* Called from tsq_wfree() with TSQF_QUEUED won and a wmem ref held. */
+void tsq_enqueue(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tsq_queue *q, *idle = NULL;
+	unsigned long flags;
+	unsigned int this, qlen;
+	bool kick;
+	LIST_HEAD(one);
+
+	local_irq_save(flags);
+	this = smp_processor_id();
+	q = tsq_pick(sk, this);
+	spin_lock(&q->lock);
+	if (unlikely(!q->online)) {
+		/* Raced with the CPU going down: the local queue always works. */
+		spin_unlock(&q->lock);
+		q = tsq_queue_of(this);
+		spin_lock(&q->lock);
+	}
+	list_add_tail(&tp->tsq_node, &one);
+	kick = tsq_add_locked(q, &one, 1);
+	q->stats.enqueued++;
+	qlen = q->len;
+	spin_unlock(&q->lock);
+	/* Crossing twice the budget: wake an idle CPU to steal half. */
+	if (qlen == 2 * READ_ONCE(tsq_budget))
+		idle = tsq_pick_idle(q->cpu);
+	local_irq_restore(flags);
+
+	trace_enqueue(this, q->cpu, qlen);
+	if (kick)
+		tsq_kick(q);
+	if (idle)
+		tsq_kick(idle);
+}
+
+/*
+ * Mirrors tcp_tasklet_func() + tcp_tsq_handler() for one socket.
+ * tcp_tsq_write() is static; the exported way in is tcp_release_cb() with
+ * TCP_TSQ_DEFERRED set, which runs it and drops the hold taken for it.
+ * Called with BH disabled.
+ */
+static void tsq_xmit_one(struct tsq_queue *q, struct sock *sk)
+{
+	smp_mb__before_atomic();
+	clear_bit(TSQ_QUEUED, &sk->sk_tsq_flags);
+
+	/* Closed while queued (only sk_wmem_alloc pins it): nothing to send. */
+	if (!refcount_inc_not_zero(&sk->sk_refcnt)) {
+		q->stats.closed++;
+		goto out;
+	}
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		if (!test_and_set_bit(TCP_TSQ_DEFERRED, &sk->sk_tsq_flags))
+			sock_hold(sk);
+		tcp_prot.release_cb(sk);
+		q->stats.drained++;
+	} else {
+		if (!test_and_set_bit(TCP_TSQ_DEFERRED, &sk->sk_tsq_flags))
+			sock_hold(sk);
+		q->stats.deferred++;
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+out:
+	sk_free(sk);
+}
+
+static unsigned int tsq_move(struct tsq_queue *to, struct tsq_queue *from,
+			     unsigned int n)
+{
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	spin_lock_irqsave(&from->lock, flags);
+	n = tsq_take_locked(from, &list, n);
+	if (n && !from->len)
+		WRITE_ONCE(from->since_ns, 0);
+	spin_unlock(&from->lock);
+	if (n) {
+		spin_lock(&to->lock);
+		tsq_add_locked(to, &list, n);
+		spin_unlock(&to->lock);
+	}
+	local_irq_restore(flags);
+	return n;
+}
+
+/* Take every queue the starvation timer flagged (rescue.c). */
+static unsigned int tsq_rescue_starving(struct tsq_queue *q)
+{
+	unsigned int cpu, n, total = 0, probes = 0;
+	struct tsq_queue *v;
+
+	for_each_cpu(cpu, &tsq_starving) {
+		if (++probes > TSQ_STEAL_PROBES)
+			break;
+		if (cpu == q->cpu || !cpumask_test_and_clear_cpu(cpu, &tsq_starving))
+			continue;
+		v = tsq_queue_of(cpu);
+		n = tsq_move(q, v, UINT_MAX);
+		if (!n)
+			continue;
+		v->stats.rescued_from += n;
+		q->stats.rescued_by += n;
+		total += n;
+		trace_rescue(cpu, q->cpu, n);
+	}
+	return total;
+}
+
+/* Steal half of the longest queue among a bounded set of allowed CPUs. */
+static unsigned int tsq_steal(struct tsq_queue *q)
+{
+	struct tsq_queue *victim = NULL;
+	unsigned int i, n, best = 1;
+	struct tsq_cpuset *set;
+
+	rcu_read_lock();
+	set = rcu_dereference(tsq_cpuset);
+	if (set && set->nr > 1) {
+		unsigned int start = get_random_u32_below(set->nr);
+
+		for (i = 0; i < min_t(unsigned int, set->nr, TSQ_STEAL_PROBES); i++) {
+			unsigned int cpu = set->cpus[(start + i) % set->nr];
+			struct tsq_queue *v = tsq_queue_of(cpu);
+			unsigned int len = READ_ONCE(v->len);
+
+			if (v != q && len > best) {
+				best = len;
+				victim = v;
+			}
+		}
+	}
+	rcu_read_unlock();
+	if (!victim)
+		return 0;
+	n = tsq_move(q, victim, DIV_ROUND_UP(best, 2));
+	if (n) {
+		victim->stats.stolen_from += n;
+		q->stats.stolen_by += n;
+		trace_steal(q->cpu, victim->cpu, n);
+	}
+	return n;
+}
+
+static int tsq_poll(struct napi_struct *napi, int budget)
+{
+	struct tsq_queue *q = container_of(napi, struct tsq_queue, napi);
+	unsigned int limit = min_t(unsigned int, READ_ONCE(tsq_budget), budget);
+	u64 now = ktime_get_ns();
+	u64 deadline = now + READ_ONCE(tsq_drain_us) * NSEC_PER_USEC;
+	u64 since = READ_ONCE(q->since_ns);
+	unsigned int done = 0, n;
+	struct tcp_sock *tp, *tmp;
+	bool more = false;
+	LIST_HEAD(batch);
+
+	q->stats.polls++;
+	WRITE_ONCE(q->starved, false);
+	if (since && READ_ONCE(q->len))
+		tsq_stats_wait(q, now - since);
+
+	while (done < limit) {
+		spin_lock_irq(&q->lock);
+		n = tsq_take_locked(q, &batch, limit - done);
+		spin_unlock_irq(&q->lock);
+		if (!n && !tsq_rescue_starving(q) && !tsq_steal(q))
+			break;
+		list_for_each_entry_safe(tp, tmp, &batch, tsq_node) {
+			list_del(&tp->tsq_node);
+			tsq_xmit_one(q, (struct sock *)tp);
+		}
+		done += n;
+		if (ktime_get_ns() > deadline) {
+			q->stats.time_stops++;
+			break;
+		}
+	}
+
+	spin_lock_irq(&q->lock);
+	if (q->len) {
+		more = true;
+		WRITE_ONCE(q->since_ns, ktime_get_ns());
+	} else {
+		WRITE_ONCE(q->since_ns, 0);
+	}
+	spin_unlock_irq(&q->lock);
+	trace_drain(q->cpu, done, READ_ONCE(q->len));
+
+	if (more) {
+		if (done >= limit)
+			q->stats.budget_stops++;
+		/* Yield to net_rx_action(), which polls us again in turn. */
+		return budget;
+	}
+	if (done >= budget)
+		return budget;
+	napi_complete_done(napi, done);
+	return done;
+}
+
+static int tsq_queue_init(unsigned int cpu)
+{
+	struct tsq_queue *q;
+
+	q = kzalloc_node(sizeof(*q), GFP_KERNEL, cpu_to_node(cpu));
+	if (!q)
+		return -ENOMEM;
+	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->head);
+	q->cpu = cpu;
+	q->online = cpu_online(cpu);
+	INIT_CSD(&q->csd, tsq_ipi, q);
+	tsq_rescue_init(q);
+	netif_napi_add(tsq_dev, &q->napi, tsq_poll);
+	napi_enable(&q->napi);
+	tsq_queues[cpu] = q;
+	return 0;
+}
+
+/* Each CPU's ksoftirqd, for tcp_wfree()'s "serviced by ksoftirqd" test. */
+static void tsq_find_ksoftirqd(void)
+{
+	struct task_struct *p;
+	unsigned int cpu;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		if (!(p->flags & PF_KTHREAD) ||
+		    sscanf(p->comm, "ksoftirqd/%u", &cpu) != 1 ||
+		    cpu >= nr_cpu_ids || !tsq_queues[cpu] ||
+		    tsq_queues[cpu]->ksoftirqd)
+			continue;
+		get_task_struct(p);
+		tsq_queues[cpu]->ksoftirqd = p;
+	}
+	rcu_read_unlock();
+}
+
+int tsq_queues_init(void)
+{
+	unsigned int cpu;
+	int err;
+
+	tsq_queues = kcalloc(nr_cpu_ids, sizeof(*tsq_queues), GFP_KERNEL);
+	if (!tsq_queues)
+		return -ENOMEM;
+	tsq_dev = tsq_alloc_dummy_netdev();
+	if (!tsq_dev) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	strscpy(tsq_dev->name, "tsqsteal", sizeof(tsq_dev->name));
+	for_each_possible_cpu(cpu) {
+		err = tsq_queue_init(cpu);
+		if (err)
+			goto err_queues;
+	}
+	tsq_find_ksoftirqd();
+	for_each_online_cpu(cpu) {
+		if (!tsq_queues[cpu]->ksoftirqd) {
+			pr_err("unsupported kernel: no ksoftirqd/%u thread found\n", cpu);
+			err = -ENOENT;
+			goto err_queues;
+		}
+	}
+	if (READ_ONCE(tsq_threaded)) {
+		err = tsq_set_threaded(tsq_dev, true);
+		if (err) {
+			pr_err("cannot start threaded NAPI: %d\n", err);
+			goto err_queues;
+		}
+	}
+	return 0;
+
+err_queues:
+	tsq_queues_stop();
+	tsq_queues_free();
+	return err;
+err_free:
+	kfree(tsq_queues);
+	tsq_queues = NULL;
+	return err;
+}
+
+int tsq_queues_set_threaded(bool on)
+{
+	return tsq_set_threaded(tsq_dev, on);
+}
+
+/*
+ * Stop every source of polls: timers, IPIs in flight, NAPI.  The hook is
+ * already gone, so nothing enqueues; what is still queued is drained here,
+ * in process context with BH disabled, through the same tsq_xmit_one().
+ */
+void tsq_queues_stop(void)
+{
+	struct tcp_sock *tp, *tmp;
+	struct tsq_queue *q;
+	unsigned int cpu;
+	LIST_HEAD(list);
+
+	WRITE_ONCE(tsq_stopping, true);
+	/* No poll runs after this, so nothing steals or re-arms timers. */
+	for_each_possible_cpu(cpu)
+		if (tsq_queues[cpu])
+			napi_disable(&tsq_queues[cpu]->napi);
+	for_each_possible_cpu(cpu) {
+		q = tsq_queues[cpu];
+		if (!q)
+			continue;
+		tsq_rescue_cancel(q);
+		while (test_bit(0, &q->kick_pending))
+			cpu_relax();
+	}
+	for_each_possible_cpu(cpu) {
+		q = tsq_queues[cpu];
+		if (!q)
+			continue;
+		spin_lock_irq(&q->lock);
+		tsq_take_locked(q, &list, UINT_MAX);
+		spin_unlock_irq(&q->lock);
+		local_bh_disable();
+		list_for_each_entry_safe(tp, tmp, &list, tsq_node) {
+			list_del(&tp->tsq_node);
+			tsq_xmit_one(q, (struct sock *)tp);
+		}
+		local_bh_enable();
+	}
+}
+
+void tsq_queues_free(void)
+{
+	unsigned int cpu;
+	struct tsq_queue *q;
+
+	for_each_possible_cpu(cpu) {
+		q = tsq_queues[cpu];
+		if (!q)
+			continue;
+		netif_napi_del(&q->napi);
+		if (q->ksoftirqd)
+			put_task_struct(q->ksoftirqd);
+	}
+	/* netif_napi_del() is RCU-deferred for the NAPI hash. */
+	synchronize_net();
+	for_each_possible_cpu(cpu)
+		kfree(tsq_queues[cpu]);
+	tsq_free_dummy_netdev(tsq_dev);
+	tsq_dev = NULL;
+	kfree(tsq_queues);
+	tsq_queues = NULL;
+}
+
+bool tsq_queues_empty(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (READ_ONCE(tsq_queues[cpu]->len))
+			return false;
+	return true;
+}
+
+/* cpuhp teardown, on the outgoing CPU: hand its queue to an online one. */
+void tsq_queue_offline(unsigned int cpu)
+{
+	struct tsq_queue *q = tsq_queue_of(cpu), *to;
+	unsigned int n;
+
+	spin_lock_irq(&q->lock);
+	q->online = false;
+	spin_unlock_irq(&q->lock);
+	cpumask_clear_cpu(cpu, &tsq_starving);
+
+	to = tsq_pick_rescuer(cpu);
+	if (!to)
+		to = tsq_queue_of(cpumask_any_but(cpu_online_mask, cpu));
+	n = tsq_move(to, q, UINT_MAX);
+	if (n) {
+		q->stats.rescued_from += n;
+		trace_rescue(cpu, to->cpu, n);
+		tsq_kick(to);
+	}
+}
+
+void tsq_queue_online(unsigned int cpu)
+{
+	struct tsq_queue *q = tsq_queue_of(cpu);
+
+	if (!q->ksoftirqd)
+		tsq_find_ksoftirqd();
+	spin_lock_irq(&q->lock);
+	q->online = true;
+	spin_unlock_irq(&q->lock);
+}

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Starvation rescue.
+ *
+ * A queue's drain is a NAPI poll on its CPU: softirq work that a
+ * SCHED_FIFO hog (or a CPU stuck in the kernel) can defer to a ksoftirqd
+ * that never runs.  Each queue has a hard-IRQ hrtimer, armed when the
+ * queue turns non-empty, which still fires on such a CPU.  When the queue
+ * has made no progress for starve_us, the timer flags it starving and
+ * kicks another allowed CPU, whose poll takes the whole queue; placement
+ * then avoids the starved CPU until its own poll runs again.
+ */
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+
+#include "compat.h"
+#include "tsqsteal.h"
+
+/*
+ * The timer re-arms itself with hrtimer_start() rather than by forwarding
+ * and returning HRTIMER_RESTART: an enqueue on another CPU may start it
+ * while this callback runs, and forwarding a queued timer is a bug.
+ */
+static enum hrtimer_restart tsq_starve_fn(struct hrtimer *t)
+{
+	struct tsq_queue *q = container_of(t, struct tsq_queue, starve_timer);
+	u64 limit = (u64)READ_ONCE(tsq_starve_us) * NSEC_PER_USEC;
+	u64 since = READ_ONCE(q->since_ns);
+	u64 now = ktime_get_ns();
+	struct tsq_queue *rescuer;
+
+	if (READ_ONCE(tsq_stopping) || !READ_ONCE(q->len) || !since)
+		return HRTIMER_NORESTART;
+	if (now - since < limit) {
+		hrtimer_start(t, ns_to_ktime(since + limit - now), HRTIMER_MODE_REL_HARD);
+		return HRTIMER_NORESTART;
+	}
+
+	WRITE_ONCE(q->starved, true);
+	cpumask_set_cpu(q->cpu, &tsq_starving);
+	q->stats.rescues++;
+	rescuer = tsq_pick_rescuer(q->cpu);
+	if (rescuer)
+		tsq_kick(rescuer);
+	hrtimer_start(t, ns_to_ktime(limit), HRTIMER_MODE_REL_HARD);
+	return HRTIMER_NORESTART;
+}
+
+void tsq_rescue_init(struct tsq_queue *q)
+{
+	tsq_hrtimer_setup(&q->starve_timer, tsq_starve_fn);
+}
+
+/* Called with q->lock held when the queue turns non-empty. */
+void tsq_rescue_arm(struct tsq_queue *q)
+{
+	if (READ_ONCE(tsq_stopping) || hrtimer_is_queued(&q->starve_timer))
+		return;
+	hrtimer_start(&q->starve_timer,
+		      ns_to_ktime((u64)READ_ONCE(tsq_starve_us) * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+}
+
+void tsq_rescue_cancel(struct tsq_queue *q)
+{
+	hrtimer_cancel(&q->starve_timer);
+}

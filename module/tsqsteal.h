@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tsqsteal: TCP Small Queues deferred transmit on per-CPU work-stealing
+ * queues, drained as NAPI polls.  See docs/design.md.
+ */
+#ifndef _TSQSTEAL_H
+#define _TSQSTEAL_H
+
+#include <linux/cpumask.h>
+#include <linux/hrtimer.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <net/sock.h>
+
+#define TSQ_WAIT_BUCKETS	8	/* queue wait: <16us ... >=16ms, x4 */
+#define TSQ_STEAL_PROBES	8	/* CPUs a thief looks at, at most */
+
+enum tsq_policy {
+	TSQ_POLICY_LOCAL,	/* stock placement: the freeing CPU */
+	TSQ_POLICY_HOME,	/* the CPU that last received for the flow */
+	TSQ_POLICY_SPREAD,	/* flow hash over allowed CPUs, shorter of two */
+	TSQ_POLICY_MAX,
+};
+
+/*
+ * Counters of one CPU's queue.  Fields written by the queue's own poll
+ * (serialised by NAPI) and fields written under tsq_queue.lock are kept
+ * apart only by comment; readers take no lock and accept a torn view.
+ */
+struct tsq_stats {
+	/* under lock */
+	u64 enqueued;
+	u64 stolen_from;
+	u64 rescued_from;
+	u32 max_qlen;
+	/* by the poll */
+	u64 drained;		/* deferred xmit run here */
+	u64 deferred;		/* socket owned by user: left to release_sock() */
+	u64 closed;		/* socket already closed: nothing to send */
+	u64 stolen_by;
+	u64 rescued_by;
+	u64 polls;
+	u64 budget_stops;
+	u64 time_stops;
+	u64 wait_hist[TSQ_WAIT_BUCKETS];
+	/* by the IPI handler */
+	u64 kicks;
+	/* by the starvation timer */
+	u64 rescues;
+};
+
+struct tsq_queue {
+	spinlock_t lock;
+	struct list_head head;		/* tcp_sock.tsq_node, oldest first */
+	unsigned int len;
+	bool online;			/* false: CPU going down, do not add */
+	bool starved;			/* rescued; placement avoids it */
+	u64 since_ns;			/* oldest unserved work, see queue.c */
+	unsigned int cpu;
+	struct task_struct *ksoftirqd;	/* for tcp_wfree()'s stress test */
+
+	struct napi_struct napi;
+	call_single_data_t csd;
+	unsigned long kick_pending;	/* bit 0: csd in flight */
+	struct hrtimer starve_timer;
+
+	struct tsq_stats stats;
+} ____cacheline_aligned_in_smp;
+
+/* Allowed CPUs, published with RCU: placement reads it on every enqueue. */
+struct tsq_cpuset {
+	struct rcu_head rcu;
+	unsigned int nr;
+	struct cpumask mask;
+	unsigned int cpus[];
+};
+
+/* Parameters (main.c); read with READ_ONCE() on hot paths. */
+extern unsigned int tsq_budget;
+extern unsigned int tsq_drain_us;
+extern unsigned int tsq_starve_us;
+extern int tsq_policy;
+extern bool tsq_threaded;
+extern struct tsq_cpuset __rcu *tsq_cpuset;
+extern const char * const tsq_policy_names[TSQ_POLICY_MAX];
+
+/* queue.c */
+extern struct tsq_queue **tsq_queues;
+extern struct cpumask tsq_starving;
+extern bool tsq_stopping;
+int tsq_queues_init(void);
+void tsq_queues_stop(void);
+void tsq_queues_free(void);
+void tsq_enqueue(struct sock *sk);
+void tsq_kick(struct tsq_queue *q);
+void tsq_queue_offline(unsigned int cpu);
+void tsq_queue_online(unsigned int cpu);
+int tsq_queues_set_threaded(bool on);
+bool tsq_queues_empty(void);
+
+static inline struct tsq_queue *tsq_queue_of(unsigned int cpu)
+{
+	return tsq_queues[cpu];
+}
+
+/* policy.c */
+struct tsq_queue *tsq_pick(struct sock *sk, unsigned int this_cpu);
+struct tsq_queue *tsq_pick_rescuer(unsigned int victim);
+struct tsq_queue *tsq_pick_idle(unsigned int busy);
+struct tsq_cpuset *tsq_cpuset_build(const struct cpumask *mask);
+void tsq_cpuset_publish(struct tsq_cpuset *set);
+
+/* rescue.c */
+void tsq_rescue_init(struct tsq_queue *q);
+void tsq_rescue_arm(struct tsq_queue *q);
+void tsq_rescue_cancel(struct tsq_queue *q);
+
+/* hook.c */
+int tsq_hook_check(void);
+int tsq_hook_register(void);
+void tsq_hook_unregister(void);
+bool tsq_hook_active(void);
+
+/* stats.c */
+int tsq_stats_init(void);
+void tsq_stats_exit(void);
+void tsq_stats_wait(struct tsq_queue *q, u64 wait_ns);
+
+#endif /* _TSQSTEAL_H */

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# chroot.sh SUITE: a cached amd64 build chroot of a Debian suite with the
+# compilers (native and aarch64 cross), pahole and sparse that its kernels'
+# out-of-tree modules need. Newer kernels need their own suite's gcc and a
+# newer glibc for objtool/pahole than the host has, so every cell builds in
+# the chroot of its own suite. Prints the chroot's path.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/apt.sh"
+
+suite=${1:?usage: chroot.sh SUITE}
+root="$TSQ_CACHE/chroot/$suite"
+pkgs=make,gcc,libc6-dev,gcc-aarch64-linux-gnu,libc6-dev-arm64-cross,dwarves,bc,kmod,libelf-dev,flex,bison,sparse,xz-utils,zstd,perl
+
+if [ -f "$root/.tsqsteal-ready" ]; then
+	echo "$root"
+	exit 0
+fi
+rm -rf "$root"
+mkdir -p "$(dirname "$root")"
+echo "chroot: creating $suite build chroot in $root (mmdebstrap, once)" >&2
+extra=()
+case "$suite" in
+sid) ;;
+*) extra=(--setup-hook='true') ;;
+esac
+mmdebstrap --quiet --mode=root --variant=apt --arch=amd64 \
+	--aptopt='Acquire::Check-Valid-Until "false"' \
+	--include="$pkgs" "${extra[@]}" \
+	"$suite" "$root" "$TSQ_MIRROR" >&2
+touch "$root/.tsqsteal-ready"
+echo "$root"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# initramfs.sh CELL: the guest's whole root filesystem as one uncompressed
+# cpio: the arch's userland (rootfs.sh), the cell's NIC driver modules with
+# their dependencies (decompressed: busybox insmod reads plain .ko), the
+# tsqsteal module under test, the static helpers and the guest scripts.
+# Leaves build/cells/CELLNAME/initrd.cpio.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+cell=${1:?usage: initramfs.sh SERIES/ARCH}
+name=${cell/\//-}
+out="$top/build/cells/$name"
+# shellcheck disable=SC1091
+. "$out/cell.env"
+nic_modules=${TSQ_NIC_MODULES:-e1000e igb virtio_net}
+guest_ip=${TSQ_GUEST_IP:-10.77.0.2}
+
+rootfs=$("$here/rootfs.sh" "$ARCH")
+stage="$out/initramfs"
+rm -rf "$stage"
+mkdir -p "$stage"
+cp -a "$rootfs/." "$stage/"
+mkdir -p "$stage/etc/tsq" "$stage/lib/tsq-modules" "$stage/opt/tsq"
+
+# Module closure through modules.dep, dependencies first.
+declare -A done_mod=()
+order=()
+add_module() {
+	local rel dep
+	rel=$(awk -F: -v m="/$1.ko" '{ p = $1; sub(/\.(xz|zst|gz)$/, "", p) }
+		index(p, m) == length(p) - length(m) + 1 { print $1; exit }' "$MODDIR/modules.dep")
+	[ -n "$rel" ] || return 0
+	[ -n "${done_mod[$rel]:-}" ] && return 0
+	done_mod[$rel]=1
+	for dep in $(awk -F: -v r="$rel" '$1 == r { print $2 }' "$MODDIR/modules.dep"); do
+		dep=$(basename "$dep")
+		add_module "${dep%%.ko*}"
+	done
+	local base
+	base=$(basename "$rel")
+	case "$rel" in
+	*.xz) xz -dc "$MODDIR/$rel" >"$stage/lib/tsq-modules/${base%.xz}" ;;
+	*.zst) zstd -qdc "$MODDIR/$rel" >"$stage/lib/tsq-modules/${base%.zst}" ;;
+	*) cp "$MODDIR/$rel" "$stage/lib/tsq-modules/$base" ;;
+	esac
+	order+=("${base%%.ko*}.ko")
+}
+for m in $nic_modules; do add_module "$m"; done
+printf '%s\n' "${order[@]}" >"$stage/etc/tsq/modules.order"
+
+cp "$out/tsqsteal.ko" "$stage/opt/tsq/tsqsteal.ko"
+cp "$out/tsqhog" "$stage/opt/tsq/tsqhog"
+[ -f "$out/irqspread" ] && cp "$out/irqspread" "$stage/opt/tsq/irqspread"
+install -m 0755 "$here/guest/init" "$stage/init"
+install -m 0755 "$here/guest/agent.sh" "$stage/etc/tsq/agent.sh"
+cp "$here/guest/nginx.conf" "$stage/etc/tsq/nginx.conf"
+echo "GUEST_IP=$guest_ip" >"$stage/etc/tsq/guest.env"
+
+(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$out/initrd.cpio"
+rm -rf "$stage"
+echo "$out/initrd.cpio"

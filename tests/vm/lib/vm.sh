@@ -1,0 +1,119 @@
+# Boot one guest in QEMU behind a tap device in a network namespace of
+# its own, and talk to it.  Sourced by run.sh and by the bench.
+#
+#   vm_start CELLDIR LOGDIR   boot; returns when the guest agent answers
+#   guest CMD                 run CMD in the guest, print its output, return its status
+#   client CMD...             run CMD in the client namespace (the host side of the tap)
+#   vm_stop                   power off, kill if needed, delete the namespace
+#
+# Traffic only ever flows between the guest and that namespace.
+# shellcheck shell=bash
+
+VM_HOST_IP=${VM_HOST_IP:-10.77.0.1}
+VM_GUEST_IP=${VM_GUEST_IP:-10.77.0.2}
+VM_AGENT_PORT=7000
+VM_CPUS=${VM_CPUS:-4}
+VM_MEM=${VM_MEM:-1536}
+VM_NIC=${VM_NIC:-e1000e}
+VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-300}
+
+# KVM exists here but Debian kernels hang under it: probe once with a
+# short timeout, fall back to TCG.  TSQ_ACCEL=tcg|kvm skips the probe.
+vm_accel() {
+	local arch=$1 cache
+	[ "$arch" = amd64 ] || { echo tcg; return; }
+	[ -n "${TSQ_ACCEL:-}" ] && [ "$TSQ_ACCEL" != auto ] && { echo "$TSQ_ACCEL"; return; }
+	cache="${TSQ_RUN_DIR:-/tmp}/accel-$arch"
+	[ -f "$cache" ] && { cat "$cache"; return; }
+	local a=tcg
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		# shellcheck disable=SC1091
+		if timeout 25 qemu-system-x86_64 -accel kvm -M q35 -m 256 -nographic -no-reboot \
+			-kernel "$VMLINUZ" -append "console=ttyS0 panic=-1 rdinit=/bin/does-not-exist" \
+			-monitor none 2>/dev/null | grep -q -m1 "Kernel panic"; then
+			a=kvm
+		fi
+	fi
+	echo "$a" | tee "$cache"
+}
+
+vm_start() {
+	local celldir=$1 logdir=$2 qemu machine console nicdev accel i
+	# shellcheck disable=SC1091
+	. "$celldir/cell.env"
+	VM_LOGDIR=$logdir
+	VM_CONSOLE="$logdir/console.log"
+	VM_NS="tsq-$$-${CELL//[\/.]/-}"
+	mkdir -p "$logdir"
+	: >"$VM_CONSOLE"
+	accel=$(vm_accel "$ARCH")
+	VM_ACCEL=$accel
+	case "$ARCH" in
+	amd64)
+		qemu=qemu-system-x86_64 machine="-M q35" console=ttyS0
+		nicdev="$VM_NIC,netdev=n0,mac=52:54:00:77:00:02"
+		;;
+	arm64)
+		qemu=qemu-system-aarch64 machine="-M virt -cpu max,pauth-impdef=on" console=ttyAMA0
+		nicdev="$VM_NIC,netdev=n0,mac=52:54:00:77:00:02,romfile="
+		;;
+	esac
+	[ "$accel" = kvm ] && machine="$machine -cpu host"
+	ip netns add "$VM_NS"
+	ip -n "$VM_NS" link set lo up
+	# shellcheck disable=SC2086
+	ip netns exec "$VM_NS" $qemu $machine -accel "$accel" -smp "$VM_CPUS" -m "$VM_MEM" \
+		-kernel "$VMLINUZ" -initrd "$celldir/initrd.cpio" \
+		-append "console=$console loglevel=5 panic=-1 net.ifnames=0 ${VM_APPEND:-}" \
+		-netdev tap,id=n0,ifname=tsqtap0,script=no,downscript=no \
+		-device "$nicdev" \
+		-display none -monitor none -serial "file:$VM_CONSOLE" -no-reboot \
+		>"$logdir/qemu.log" 2>&1 &
+	VM_PID=$!
+	for i in $(seq 50); do
+		ip -n "$VM_NS" link show tsqtap0 >/dev/null 2>&1 && break
+		sleep 0.2
+	done
+	ip -n "$VM_NS" addr add "$VM_HOST_IP/24" dev tsqtap0 2>/dev/null || true
+	ip -n "$VM_NS" link set tsqtap0 up 2>/dev/null || true
+	for i in $(seq "$VM_BOOT_TIMEOUT"); do
+		if grep -q "TSQ-GUEST-READY" "$VM_CONSOLE" 2>/dev/null &&
+			guest true >/dev/null 2>&1; then
+			VM_BOOT_SECONDS=$i
+			return 0
+		fi
+		kill -0 "$VM_PID" 2>/dev/null || break
+		sleep 1
+	done
+	return 1
+}
+
+# guest CMD: the agent runs one shell command per connection.
+guest() {
+	local out rc
+	out=$(printf '%s\n' "$*" | ip netns exec "$VM_NS" timeout "${GUEST_TIMEOUT:-300}" \
+		nc -N "$VM_GUEST_IP" "$VM_AGENT_PORT" 2>/dev/null) || true
+	rc=$(printf '%s\n' "$out" | sed -n 's/^__tsq_rc=\([0-9]*\)$/\1/p' | tail -n1)
+	printf '%s\n' "$out" | sed '/^__tsq_rc=[0-9]*$/d'
+	[ -n "$rc" ] || return 255
+	return "$rc"
+}
+
+client() {
+	ip netns exec "$VM_NS" "$@"
+}
+
+vm_alive() {
+	kill -0 "$VM_PID" 2>/dev/null
+}
+
+vm_stop() {
+	local i
+	if vm_alive; then
+		GUEST_TIMEOUT=5 guest 'sync; poweroff -f' >/dev/null 2>&1 || true
+		for i in $(seq 20); do vm_alive || break; sleep 0.5; done
+		vm_alive && kill -9 "$VM_PID" 2>/dev/null
+	fi
+	wait "$VM_PID" 2>/dev/null || true
+	ip netns del "$VM_NS" 2>/dev/null || true
+}
