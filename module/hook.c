@@ -39,6 +39,7 @@ static void tsq_wfree(struct sk_buff *skb)
 	    q->ksoftirqd == current)
 		goto out;
 
+	/* Pairs with the drain's clear of TSQ_QUEUED (tsq_xmit_one()). */
 	oval = smp_load_acquire(&sk->sk_tsq_flags);
 	do {
 		if (!(oval & TSQF_THROTTLED) || (oval & TSQF_QUEUED))

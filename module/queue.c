@@ -121,7 +121,7 @@ void tsq_enqueue(struct sock *sk)
 	qlen = q->len;
 	spin_unlock(&q->lock);
 	/* Crossing twice the budget: wake an idle CPU to steal half. */
-	if (qlen == 2 * READ_ONCE(tsq_budget))
+	if (qlen == 2 * READ_ONCE(tsq_budget) && tsq_stealing())
 		idle = tsq_pick_idle(q->cpu);
 	local_irq_restore(flags);
 
@@ -140,6 +140,7 @@ void tsq_enqueue(struct sock *sk)
  */
 static void tsq_xmit_one(struct tsq_queue *q, struct sock *sk)
 {
+	/* Order our reads of the socket before a new tcp_wfree() may queue it. */
 	smp_mb__before_atomic();
 	clear_bit(TSQ_QUEUED, &sk->sk_tsq_flags);
 
@@ -264,7 +265,7 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 		spin_lock_irq(&q->lock);
 		n = tsq_take_locked(q, &batch, limit - done);
 		spin_unlock_irq(&q->lock);
-		if (!n && !tsq_rescue_starving(q) && !tsq_steal(q))
+		if (!n && !tsq_rescue_starving(q) && (!tsq_stealing() || !tsq_steal(q)))
 			break;
 		list_for_each_entry_safe(tp, tmp, &batch, tsq_node) {
 			list_del(&tp->tsq_node);

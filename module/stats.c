@@ -32,20 +32,56 @@ void tsq_stats_wait(struct tsq_queue *q, u64 wait_ns)
 	q->stats.wait_hist[i]++;
 }
 
-#define TSQ_COLS(X)						\
-	X(enqueued) X(drained) X(deferred) X(closed)		\
-	X(stolen_from) X(stolen_by) X(rescued_from) X(rescued_by) \
-	X(rescues) X(polls) X(budget_stops) X(time_stops) X(kicks)
+/* The u64 counters, in column order. */
+static const struct {
+	const char *name;
+	size_t off;
+} tsq_cols[] = {
+	{ "enqueued",		offsetof(struct tsq_stats, enqueued) },
+	{ "drained",		offsetof(struct tsq_stats, drained) },
+	{ "deferred",		offsetof(struct tsq_stats, deferred) },
+	{ "closed",		offsetof(struct tsq_stats, closed) },
+	{ "stolen_from",	offsetof(struct tsq_stats, stolen_from) },
+	{ "stolen_by",		offsetof(struct tsq_stats, stolen_by) },
+	{ "rescued_from",	offsetof(struct tsq_stats, rescued_from) },
+	{ "rescued_by",		offsetof(struct tsq_stats, rescued_by) },
+	{ "rescues",		offsetof(struct tsq_stats, rescues) },
+	{ "polls",		offsetof(struct tsq_stats, polls) },
+	{ "budget_stops",	offsetof(struct tsq_stats, budget_stops) },
+	{ "time_stops",		offsetof(struct tsq_stats, time_stops) },
+	{ "kicks",		offsetof(struct tsq_stats, kicks) },
+};
+
+#define TSQ_NCOLS ARRAY_SIZE(tsq_cols)
+
+static u64 tsq_col(const struct tsq_stats *s, unsigned int i)
+{
+	return READ_ONCE(*(const u64 *)((const char *)s + tsq_cols[i].off));
+}
+
+static void tsq_stats_row(struct seq_file *m, const u64 *cols,
+			  unsigned int max_qlen, unsigned int qlen,
+			  const u64 *hist)
+{
+	unsigned int i;
+
+	for (i = 0; i < TSQ_NCOLS; i++)
+		seq_printf(m, " %llu", cols[i]);
+	seq_printf(m, " %u %u", max_qlen, qlen);
+	for (i = 0; i < TSQ_WAIT_BUCKETS; i++)
+		seq_printf(m, " %llu", hist[i]);
+	seq_putc(m, '\n');
+}
 
 static int tsq_stats_show(struct seq_file *m, void *v)
 {
-	struct tsq_stats sum = {};
-	unsigned int cpu, i, qlen = 0;
+	u64 cols[TSQ_NCOLS], sum[TSQ_NCOLS] = {};
+	u64 hist[TSQ_WAIT_BUCKETS], sum_hist[TSQ_WAIT_BUCKETS] = {};
+	unsigned int cpu, i, qlen = 0, max_qlen = 0;
 
 	seq_puts(m, "cpu");
-#define X(f) seq_puts(m, " " #f);
-	TSQ_COLS(X)
-#undef X
+	for (i = 0; i < TSQ_NCOLS; i++)
+		seq_printf(m, " %s", tsq_cols[i].name);
 	seq_puts(m, " max_qlen qlen");
 	for (i = 0; i < TSQ_WAIT_BUCKETS - 1; i++)
 		seq_printf(m, " wait_lt_%uus", tsq_wait_bound_us[i]);
@@ -53,32 +89,24 @@ static int tsq_stats_show(struct seq_file *m, void *v)
 
 	for_each_possible_cpu(cpu) {
 		struct tsq_queue *q = tsq_queue_of(cpu);
-		struct tsq_stats *s = &q->stats;
+		unsigned int mq = READ_ONCE(q->stats.max_qlen);
 		unsigned int len = READ_ONCE(q->len);
 
-		seq_printf(m, "%u", cpu);
-#define X(f) seq_printf(m, " %llu", (unsigned long long)READ_ONCE(s->f)); \
-		sum.f += READ_ONCE(s->f);
-		TSQ_COLS(X)
-#undef X
-		seq_printf(m, " %u %u", READ_ONCE(s->max_qlen), len);
-		sum.max_qlen = max(sum.max_qlen, READ_ONCE(s->max_qlen));
-		qlen += len;
-		for (i = 0; i < TSQ_WAIT_BUCKETS; i++) {
-			seq_printf(m, " %llu", READ_ONCE(s->wait_hist[i]));
-			sum.wait_hist[i] += READ_ONCE(s->wait_hist[i]);
+		for (i = 0; i < TSQ_NCOLS; i++) {
+			cols[i] = tsq_col(&q->stats, i);
+			sum[i] += cols[i];
 		}
-		seq_putc(m, '\n');
+		for (i = 0; i < TSQ_WAIT_BUCKETS; i++) {
+			hist[i] = READ_ONCE(q->stats.wait_hist[i]);
+			sum_hist[i] += hist[i];
+		}
+		max_qlen = max(max_qlen, mq);
+		qlen += len;
+		seq_printf(m, "%u", cpu);
+		tsq_stats_row(m, cols, mq, len, hist);
 	}
-
 	seq_puts(m, "total");
-#define X(f) seq_printf(m, " %llu", (unsigned long long)sum.f);
-	TSQ_COLS(X)
-#undef X
-	seq_printf(m, " %u %u", sum.max_qlen, qlen);
-	for (i = 0; i < TSQ_WAIT_BUCKETS; i++)
-		seq_printf(m, " %llu", sum.wait_hist[i]);
-	seq_putc(m, '\n');
+	tsq_stats_row(m, sum, max_qlen, qlen, sum_hist);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(tsq_stats);

@@ -54,7 +54,7 @@ struct tsq_stats {
 };
 
 struct tsq_queue {
-	spinlock_t lock;
+	spinlock_t lock;		/* head, len, online; enqueue stats */
 	struct list_head head;		/* tcp_sock.tsq_node, oldest first */
 	unsigned int len;
 	bool online;			/* false: CPU going down, do not add */
@@ -101,6 +101,12 @@ void tsq_queue_offline(unsigned int cpu);
 void tsq_queue_online(unsigned int cpu);
 int tsq_queues_set_threaded(bool on);
 bool tsq_queues_empty(void);
+
+/* policy=local is stock placement for A/B: no stealing, only rescue. */
+static inline bool tsq_stealing(void)
+{
+	return READ_ONCE(tsq_policy) != TSQ_POLICY_LOCAL;
+}
 
 static inline struct tsq_queue *tsq_queue_of(unsigned int cpu)
 {

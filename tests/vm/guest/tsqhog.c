@@ -1,24 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tsqhog CPU SECONDS: a SCHED_FIFO 99 busy loop pinned to CPU, for the
- * starvation scenario.  Static, so it runs in the busybox guest.
+ * tsqhog CPU SECONDS fifo|idle: a busy loop pinned to CPU, for the
+ * starvation scenario: SCHED_FIFO 99 (the hog) or SCHED_IDLE (the control:
+ * burns the same host time under TCG but yields to everything).  Static,
+ * so it runs in the busybox guest.
  */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int main(int argc, char **argv)
 {
-	struct sched_param sp = { .sched_priority = 99 };
+	struct sched_param sp = { .sched_priority = 0 };
+	int policy;
 	struct timespec now, end;
 	cpu_set_t set;
 	char *e1, *e2;
 	long cpu, secs;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: tsqhog CPU SECONDS\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: tsqhog CPU SECONDS fifo|idle\n");
+		return 2;
+	}
+	if (!strcmp(argv[3], "fifo")) {
+		policy = SCHED_FIFO;
+		sp.sched_priority = 99;
+	} else if (!strcmp(argv[3], "idle")) {
+		policy = SCHED_IDLE;
+	} else {
+		fprintf(stderr, "tsqhog: bad policy '%s' (want fifo or idle)\n", argv[3]);
 		return 2;
 	}
 	cpu = strtol(argv[1], &e1, 10);
@@ -30,7 +43,7 @@ int main(int argc, char **argv)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set) ||
-	    sched_setscheduler(0, SCHED_FIFO, &sp)) {
+	    sched_setscheduler(0, policy, &sp)) {
 		perror("tsqhog");
 		return 1;
 	}

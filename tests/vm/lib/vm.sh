@@ -88,12 +88,23 @@ vm_start() {
 	return 1
 }
 
-# guest CMD: the agent runs one shell command per connection.
+# guest CMD: the agent runs one shell command per connection.  Each
+# request carries an ID; when an answer is lost the same request is sent
+# again and the agent replays the stored answer (tests/vm/guest/agent.sh).
+VM_REQ=0
 guest() {
-	local out rc
-	out=$(printf '%s\n' "$*" | ip netns exec "$VM_NS" timeout "${GUEST_TIMEOUT:-300}" \
-		nc -N "$VM_GUEST_IP" "$VM_AGENT_PORT" 2>/dev/null) || true
-	rc=$(printf '%s\n' "$out" | sed -n 's/^__tsq_rc=\([0-9]*\)$/\1/p' | tail -n1)
+	local out rc id try enc
+	VM_REQ=$((VM_REQ + 1))
+	enc=$(printf '%s' "$*" | base64 -w0)
+	id="r$$-${BASHPID:-0}-$VM_REQ-$RANDOM"
+	for try in 1 2 3 4 5; do
+		out=$(printf '%s %s\n' "$id" "$enc" | ip netns exec "$VM_NS" timeout "${GUEST_TIMEOUT:-300}" \
+			nc -N "$VM_GUEST_IP" "$VM_AGENT_PORT" 2>/dev/null) || true
+		rc=$(printf '%s\n' "$out" | sed -n 's/^__tsq_rc=\([0-9]*\)$/\1/p' | tail -n1)
+		[ -n "$rc" ] && break
+		[ "${GUEST_TIMEOUT:-300}" -le 5 ] && break
+		sleep 1
+	done
 	printf '%s\n' "$out" | sed '/^__tsq_rc=[0-9]*$/d'
 	[ -n "$rc" ] || return 255
 	return "$rc"

@@ -1,0 +1,48 @@
+# tsqsteal: kernel module, irqspread tool, VM tests and bench.
+#
+#   make             module (for the running kernel, or KDIR=...) and tools
+#   make test        everything: host packages, static checks, unit tests,
+#                    the six-kernel VM matrix (MATRIX="6.1/amd64 ..." QUICK=1)
+#   make check       checkpatch, sparse/W=1, cppcheck/clang-tidy
+#   make soak        the VM scenarios, longer (20 rmmod cycles, 20 s traffic)
+#   make bench       the wrk + nginx A/B in guests (ARCH=arm64, see bench/run -h)
+#   make clean       build outputs;  make distclean  also the download cache
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+export MATRIX QUICK SOAK SCENARIOS KDIR ARCH
+
+all: module tools
+
+module:
+	$(MAKE) -C module KDIR=$(KDIR)
+
+tools:
+	$(MAKE) -C tools/irqspread
+
+test:
+	tests/run.sh
+
+check:
+	tests/vm/deps.sh
+	TAP_DIR=$(CURDIR)/build/tap-check tests/check.sh
+
+soak:
+	tests/vm/deps.sh
+	SOAK=1 tests/vm/run.sh
+
+bench:
+	bench/run $(BENCH_ARGS)
+
+fuzz:
+	$(MAKE) -C tools/irqspread fuzz
+
+clean:
+	rm -rf build
+	-$(MAKE) -C tools/irqspread clean
+	rm -f module/*.o module/*.ko module/*.mod module/*.mod.c module/.*.cmd \
+		module/Module.symvers module/modules.order
+
+distclean: clean
+	rm -rf $${TSQ_CACHE:-$$HOME/.cache/tsqsteal} results
+
+.PHONY: all module tools test check soak bench fuzz clean distclean

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# tests/run.sh: every test, one TAP stream, ending "N passed, N failed".
+#   1. host packages (apt, says what it installs)
+#   2. static checks (tests/check.sh)
+#   3. host unit tests of the userland code (irqspread, bench)
+#   4. the VM matrix (tests/vm/run.sh)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+mkdir -p "$top/build"
+export TAP_DIR="$top/build/tap-all"
+rm -rf "$TAP_DIR"
+mkdir -p "$TAP_DIR"
+. "$here/vm/lib/tap.sh"
+
+echo "# host packages"
+if ! "$here/vm/deps.sh"; then
+	tap_fail "host packages installed with apt"
+	tap_summary
+	exit 1
+fi
+
+sub() {
+	local d
+	d=$(mktemp -d)
+	TAP_DIR=$d "$@" 2>&1 | tap_import
+	rm -rf "$d"
+}
+
+echo "# static checks"
+sub "$here/check.sh"
+if [ -f "$top/tools/irqspread/Makefile" ]; then
+	echo "# irqspread unit tests"
+	make -s -C "$top/tools/irqspread" test 2>&1 | tap_import
+fi
+if [ -x "$top/bench/test.sh" ]; then
+	echo "# bench unit tests"
+	sub "$top/bench/test.sh"
+fi
+echo "# VM matrix: ${MATRIX:-all six cells}"
+sub "$here/vm/run.sh"
+tap_summary

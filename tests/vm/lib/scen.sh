@@ -1,0 +1,117 @@
+# What the scenarios in tests/vm/scenarios/ use, besides guest, client and
+# check: loading the module, reading its counters, and traffic with
+# checksums, all between the guest and its client namespace.
+# shellcheck shell=bash
+
+KO=/opt/tsq/tsqsteal.ko
+STATS=/sys/kernel/debug/tsqsteal/stats
+PARAMS=/sys/module/tsqsteal/parameters
+
+# Traffic lengths: make test keeps windows short, make soak long.
+if [ -n "${SOAK:-}" ]; then
+	T_TRAFFIC=20 T_CYCLES=20 T_BULK_BLOBS=64 T_BULK_ROUNDS=4
+elif [ -n "${QUICK:-}" ]; then
+	T_TRAFFIC=3 T_CYCLES=3 T_BULK_BLOBS=64 T_BULK_ROUNDS=1
+else
+	T_TRAFFIC=5 T_CYCLES=3 T_BULK_BLOBS=64 T_BULK_ROUNDS=1
+fi
+
+tsq_load() {
+	guest "insmod $KO $*"
+}
+
+tsq_unload() {
+	guest "rmmod tsqsteal"
+}
+
+tsq_loaded() {
+	guest "test -d /sys/module/tsqsteal" >/dev/null
+}
+
+# tsq_stat COLUMN [ROW]: one counter from the stats table (ROW: a CPU or total).
+tsq_stat() {
+	guest "cat $STATS" | awk -v col="$1" -v row="${2:-total}" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+		$1 == row && c { print $c; found = 1 }
+		END { if (!found) print "NA" }'
+}
+
+# stat_row COLUMN: the column for every CPU, "cpu=value" space-separated.
+stat_row() {
+	guest "cat $STATS" | awk -v col="$1" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+		$1 != "total" { printf "%s%s=%s", sep, $1, $c; sep = " " }
+		END { print "" }'
+}
+
+# stat_sum_except COLUMN CPU...: the column summed over CPUs not listed.
+stat_sum_except() {
+	local col=$1
+	shift
+	guest "cat $STATS" | awk -v col="$col" -v skip=" $* " '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+		$1 != "total" && index(skip, " " $1 " ") == 0 { s += $c }
+		END { print s + 0 }'
+}
+
+# TCP sockets allocated (sockstat "alloc": open, orphaned and closing, not
+# TIME_WAIT), the figure a leaked socket reference keeps up.
+tcp_inuse() {
+	guest "cat /proc/net/sockstat" | awk '/^TCP:/ { print $9 }'
+}
+
+# tcp_settle BASELINE: wait (up to 10 s) for the TCP socket count to return.
+tcp_settle() {
+	local i n
+	for i in $(seq 20); do
+		n=$(tcp_inuse)
+		[ "$n" -le "$1" ] && { echo "$n"; return 0; }
+		sleep 0.5
+	done
+	echo "$n"
+	return 1
+}
+
+# bulk FLOWS [FILE]: FLOWS parallel downloads from the guest, each checked
+# against the guest's SHA256SUMS.  Blob i.bin by default; FILE (e.g.
+# big.bin) for every flow otherwise.  Prints "good/flows bytes seconds".
+bulk() {
+	local flows=$1 file=${2:-} dir i f t0 t1 want good=0 bytes=0 pids=()
+	dir=$(mktemp -d)
+	client curl -s --max-time 60 -o "$dir/SUMS" "http://$VM_GUEST_IP/blob/SHA256SUMS"
+	t0=$(date +%s.%N)
+	for i in $(seq "$flows"); do
+		f=${file:-$(((i - 1) % 64 + 1)).bin}
+		(client curl -s --max-time 300 "http://$VM_GUEST_IP/blob/$f" |
+			tee >(wc -c >"$dir/$i.len") | sha256sum | awk '{ print $1 }' >"$dir/$i.sum") &
+		pids+=($!)
+	done
+	# Only our flows: a bare wait would also wait for the guest's QEMU.
+	wait "${pids[@]}"
+	t1=$(date +%s.%N)
+	for i in $(seq "$flows"); do
+		f=${file:-$(((i - 1) % 64 + 1)).bin}
+		want=$(awk -v f="$f" '{ sub(/^\.\//, "", $2) } $2 == f { print $1 }' "$dir/SUMS")
+		if [ -n "$want" ] && [ "$want" = "$(cat "$dir/$i.sum")" ]; then
+			good=$((good + 1))
+		fi
+		bytes=$((bytes + $(cat "$dir/$i.len" 2>/dev/null || echo 0)))
+	done
+	rm -rf "$dir"
+	echo "$good/$flows $bytes $(echo "$t1 - $t0" | bc)"
+	[ "$good" -eq "$flows" ]
+}
+
+# wrk_run SECONDS CONNS PATH: wrk's summary; prints "req/s MB/s".
+wrk_run() {
+	client wrk -t2 -c"$2" -d"$1"s --timeout 10s "http://$VM_GUEST_IP/$3" |
+		awk '/^Requests\/sec:/ { r = $2 } /^Transfer\/sec:/ { t = $2 }
+			END { if (t ~ /GB/) t *= 1024; else if (t ~ /KB/) t /= 1024; sub(/[A-Za-z]+/, "", t); print r + 0, t + 0 }'
+}
+
+# Kernel log lines that fail a cell.
+KLOG_BAD='WARNING:|BUG:|Oops|RCU stall|rcu_sched self-detected stall|rcu: INFO|soft lockup|hard LOCKUP|hung_task|blocked for more than|sleeping function called from invalid context|possible circular locking|lockdep|KASAN|UBSAN|general protection fault|Kernel panic|refcount_t:|list_add corruption|list_del corruption'
+
+klog_clean() {
+	! grep -E "$KLOG_BAD" "$@"
+}

@@ -1,0 +1,47 @@
+# Runtime parameter writes: bad values get -EINVAL and one log line and
+# change nothing (read back); good values take effect.
+
+check "$CELL: insmod for parameter writes" tsq_load
+
+# bad PARAM VALUE: the write fails and the value reads back unchanged.
+bad() {
+	check "$CELL: write $1='$2' is refused, value unchanged" guest "
+		old=\$(cat $PARAMS/$1)
+		! printf '%s' '$2' > $PARAMS/$1 && test \"\$(cat $PARAMS/$1)\" = \"\$old\""
+}
+bad policy bogus
+bad policy ''
+bad budget 0
+bad budget 1000
+bad budget -1
+bad budget abc
+bad drain_us 0
+bad drain_us 100001
+bad starve_us 99
+bad starve_us 99999999999
+bad cpus ''
+bad cpus 'x-y'
+bad cpus '3-1'
+bad cpus 4095
+bad enable 2
+bad threaded maybe
+check "$CELL: a refused write logs one line naming the parameter" \
+	guest "dmesg | grep -q 'tsqsteal: cpus: invalid cpulist'"
+
+good() {
+	check "$CELL: write $1=$2 takes effect" guest "
+		echo $2 > $PARAMS/$1 && test \"\$(cat $PARAMS/$1)\" = '${3:-$2}'"
+}
+good policy home
+good policy local
+good policy spread
+good budget 16
+good budget 64
+good drain_us 500
+good starve_us 5000
+good starve_us 2000
+good cpus 1-3
+good cpus 0-3
+out=$(bulk 64) && tap_ok "$CELL: traffic after parameter changes arrives intact ($out)" ||
+	tap_fail "$CELL: traffic after parameter changes arrives intact" "$out"
+check "$CELL: rmmod after parameter writes" tsq_unload

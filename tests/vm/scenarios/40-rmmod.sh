@@ -1,0 +1,33 @@
+# rmmod under traffic: load, start bulk flows, unload while they run.
+# Every flow must finish intact, the kernel log stay clean, and sockets
+# and the module's refcount come back to their baseline.
+
+base_tcp=$(tcp_inuse)
+for cycle in $(seq "$T_CYCLES"); do
+	tsq_load policy=spread >/dev/null || { tap_fail "$CELL: rmmod cycle $cycle: insmod"; continue; }
+	tmp=$(mktemp)
+	(bulk 32 big.bin >"$tmp") &
+	bulk_pid=$!
+	sleep 1.5
+	refs=$(guest "cat /sys/module/tsqsteal/refcnt")
+	t0=$(date +%s.%N)
+	if tsq_unload >/dev/null; then
+		t=$(echo "$(date +%s.%N) - $t0" | bc)
+		wait $bulk_pid
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			tap_ok "$CELL: rmmod cycle $cycle under traffic (refcnt $refs, rmmod ${t}s): flows intact ($(cat "$tmp"))"
+		else
+			tap_fail "$CELL: rmmod cycle $cycle under traffic: flows intact" "$(cat "$tmp")"
+		fi
+	else
+		wait $bulk_pid
+		tap_fail "$CELL: rmmod cycle $cycle under traffic: rmmod failed" "refcnt=$refs"
+	fi
+	rm -f "$tmp"
+done
+check "$CELL: module gone after the cycles" guest "! test -d /sys/module/tsqsteal"
+n=$(tcp_settle "$base_tcp")
+check "$CELL: TCP sockets back to baseline after rmmod cycles ($base_tcp -> $n)" test "$n" -le "$base_tcp"
+check "$CELL: TCP memory back to 0 pages after rmmod cycles" \
+	guest "for i in 1 2 3 4 5 6 7 8 9 10; do awk '/^TCP:/ { exit \$11 != 0 }' /proc/net/sockstat && exit 0; sleep 1; done; cat /proc/net/sockstat; exit 1"

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+/* irqspread: show, plan, apply and roll back NIC IRQ affinity, RPS, XPS, RFS. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "apply.h"
+#include "model.h"
+#include "output.h"
+#include "policy.h"
+#include "state.h"
+#include "sysroot.h"
+#include "util.h"
+
+#define VERSION "1.0"
+#define DEFAULT_SAVE "/var/lib/irqspread/saved.json"
+#define DRIFT 10	/* check's "drifted", told apart from errors in main() */
+
+static const char usage[] =
+"Usage: irqspread [--sysroot DIR] VERB [ARGS] [OPTIONS]\n"
+"Show, plan, apply and roll back NIC IRQ affinity, RPS, XPS and RFS.\n"
+"\n"
+"Verbs:\n"
+"  show [DEV...] [--json]        NICs, queues, IRQs with affinity and counts,\n"
+"                                RPS/XPS/RFS, CPUs, NUMA, SMT, isolation, irqbalance\n"
+"  plan [DEV...] [--policy P] [--cpus LIST] [--flows N] [--json]\n"
+"                                what apply would write: old -> new, and why\n"
+"  apply [DEV...] [--policy P] [--cpus LIST] [--flows N] [--save FILE] [--dry-run]\n"
+"                                save the current state, write the plan, and roll\n"
+"                                back what was written if a write fails\n"
+"  check [DEV...] [--policy P] [--cpus LIST] [--flows N]\n"
+"                                exit 0 if the live state matches, 1 if it drifted\n"
+"  save FILE [DEV...]            write the current state to FILE as JSON\n"
+"  restore FILE [--dry-run]      check FILE against this machine, then write it back\n"
+"DEV defaults to every NIC backed by a device.\n"
+"\n"
+"Policies:\n"
+"  spread    one IRQ per CPU of the NIC's NUMA node, cores before SMT siblings,\n"
+"            isolated and nohz_full CPUs left out; RPS to the other housekeeping\n"
+"            CPUs when there are fewer rx queues than CPUs, off otherwise; RFS\n"
+"            sized by --flows; XPS maps every CPU to one tx queue (the default)\n"
+"  irq-only  the IRQ affinity part of spread only\n"
+"  off       kernel defaults: IRQs on default_smp_affinity, no RPS, RFS or XPS\n"
+"\n"
+"Options:\n"
+"  -j, --json          JSON output (show, plan)\n"
+"  -p, --policy P      spread, irq-only or off\n"
+"  -c, --cpus LIST     the CPUs the policy may use, instead of the NIC's node\n"
+"      --flows N       connections to size RFS for (default 32768)\n"
+"      --save FILE     where apply saves the state first (default\n"
+"                      " DEFAULT_SAVE ", kept if it exists)\n"
+"  -n, --dry-run       apply, restore: print the plan and write nothing\n"
+"      --sysroot DIR   use DIR/proc and DIR/sys instead of /proc and /sys\n"
+"  -h, --help          this text\n"
+"  -V, --version       print the version\n"
+"\n"
+"Exit status: 0 done; 1 error. check: 0 matches, 1 drifted, 2 error.\n";
+
+enum {
+	O_JSON = 1, O_POLICY = 2, O_CPUS = 4, O_FLOWS = 8, O_SAVE = 16, O_DRY = 32,
+};
+
+struct opts {
+	const char *sysroot, *policy, *cpus, *flows, *save;
+	unsigned int given;
+	const char *verb;
+	char **args;
+	size_t nargs;
+};
+
+static const struct verb {
+	const char *name;
+	unsigned int allowed;
+	size_t min_args;	/* FILE for save and restore */
+} verbs[] = {
+	{ "show", O_JSON, 0 },
+	{ "plan", O_JSON | O_POLICY | O_CPUS | O_FLOWS, 0 },
+	{ "apply", O_JSON | O_POLICY | O_CPUS | O_FLOWS | O_SAVE | O_DRY, 0 },
+	{ "check", O_POLICY | O_CPUS | O_FLOWS, 0 },
+	{ "save", 0, 1 },
+	{ "restore", O_DRY | O_JSON, 1 },
+};
+
+static const char *const opt_names[] = {
+	"--json", "--policy", "--cpus", "--flows", "--save", "--dry-run",
+};
+
+static int fail(const char *msg)
+{
+	fprintf(stderr, "irqspread: %s\n", msg);
+	return 1;
+}
+
+/* --name VALUE and --name=VALUE */
+static int take(int argc, char **argv, int *i, const char *lng, const char *shrt,
+		const char **out, bool *err)
+{
+	size_t n = strlen(lng);
+	const char *a = argv[*i];
+
+	if (strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0)) {
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "irqspread: %s needs a value\n", a);
+			*err = true;
+			return 1;
+		}
+		*out = argv[++*i];
+		return 1;
+	}
+	if (strncmp(a, lng, n) == 0 && a[n] == '=') {
+		*out = a + n + 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	bool err = false, dashdash = false;
+
+	memset(o, 0, sizeof(*o));
+	o->args = calloc((size_t)argc + 1, sizeof(char *));
+	if (!o->args)
+		return fail("out of memory");
+	for (int i = 1; i < argc && !err; i++) {
+		const char *a = argv[i];
+
+		if (dashdash || a[0] != '-' || !a[1]) {
+			if (!o->verb)
+				o->verb = a;
+			else
+				o->args[o->nargs++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			dashdash = true;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage, stdout);
+			exit(0);
+		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("irqspread %s\n", VERSION);
+			exit(0);
+		} else if (strcmp(a, "-j") == 0 || strcmp(a, "--json") == 0) {
+			o->given |= O_JSON;
+		} else if (strcmp(a, "-n") == 0 || strcmp(a, "--dry-run") == 0) {
+			o->given |= O_DRY;
+		} else if (take(argc, argv, &i, "--sysroot", NULL, &o->sysroot, &err)) {
+			continue;
+		} else if (take(argc, argv, &i, "--policy", "-p", &o->policy, &err)) {
+			o->given |= O_POLICY;
+		} else if (take(argc, argv, &i, "--cpus", "-c", &o->cpus, &err)) {
+			o->given |= O_CPUS;
+		} else if (take(argc, argv, &i, "--flows", NULL, &o->flows, &err)) {
+			o->given |= O_FLOWS;
+		} else if (take(argc, argv, &i, "--save", NULL, &o->save, &err)) {
+			o->given |= O_SAVE;
+		} else {
+			fprintf(stderr, "irqspread: unknown option '%s' (see irqspread --help)\n", a);
+			return 1;
+		}
+	}
+	return err ? 1 : 0;
+}
+
+static const struct verb *check_verb(const struct opts *o)
+{
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		const struct verb *v = &verbs[i];
+
+		if (strcmp(o->verb, v->name) != 0)
+			continue;
+		for (size_t b = 0; b < sizeof(opt_names) / sizeof(opt_names[0]); b++)
+			if ((o->given & (1u << b)) && !(v->allowed & (1u << b))) {
+				fprintf(stderr, "irqspread: %s does not apply to %s\n",
+					opt_names[b], v->name);
+				return NULL;
+			}
+		if (o->nargs < v->min_args) {
+			fprintf(stderr, "irqspread: %s needs a FILE\n", v->name);
+			return NULL;
+		}
+		return v;
+	}
+	fprintf(stderr, "irqspread: unknown verb '%s' (want show, plan, apply, check, save or restore)\n",
+		o->verb);
+	return NULL;
+}
+
+static int plan_opts(const struct opts *o, const struct machine *m,
+		     struct plan_opts *po, char *err, size_t errlen)
+{
+	memset(po, 0, sizeof(*po));
+	po->policy = POLICY_SPREAD;
+	po->flows = DEFAULT_FLOWS;
+	if (o->policy && policy_parse(o->policy, &po->policy))
+		return errf(err, errlen, "--policy '%s': unknown policy (want spread, irq-only or off)",
+			    o->policy);
+	if (o->cpus) {
+		if (cpus_option(o->cpus, m, &po->cpus, err, errlen))
+			return -1;
+		po->has_cpus = true;
+	}
+	if (o->flows) {
+		char *end;
+
+		errno = 0;
+		po->flows = strtol(o->flows, &end, 10);
+		if (errno || end == o->flows || *end || po->flows < 1 || po->flows > (1L << 30))
+			return errf(err, errlen, "--flows '%s': want a number from 1 to 1073741824",
+				    o->flows);
+	}
+	return 0;
+}
+
+static void summary(FILE *f, const struct plan *p, const char *what)
+{
+	fprintf(f, "%zu file%s %s, %zu already as planned\n", p->ndiff,
+		p->ndiff == 1 ? "" : "s", what, p->n - p->ndiff);
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX * 2];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(buf, 0755) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+/* apply's safety copy: written before anything else is. */
+static int save_before(const struct opts *o, const struct machine *m, struct nic **nics,
+		       size_t n, char *err, size_t errlen)
+{
+	char path[PATH_MAX * 2], *text;
+	struct stat st;
+	int r;
+
+	if (o->save) {
+		snprintf(path, sizeof(path), "%s", o->save);
+	} else {
+		char dir[PATH_MAX * 2];
+
+		snprintf(path, sizeof(path), "%s", sr_path(DEFAULT_SAVE));
+		if (stat(path, &st) == 0) {
+			printf("keeping the state saved earlier in %s\n", path);
+			return 0;
+		}
+		snprintf(dir, sizeof(dir), "%s", sr_path("/var/lib/irqspread"));
+		if (mkdir_p(dir))
+			return errf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+	}
+	text = state_dump(m, nics, n);
+	if (!text)
+		return errf(err, errlen, "out of memory");
+	r = write_file_atomic(path, text, err, errlen);
+	free(text);
+	if (!r)
+		printf("saved the current state to %s\n", path);
+	return r;
+}
+
+static int do_plan(const struct opts *o, const struct verb *v, const struct machine *m,
+		   struct nic **nics, size_t n)
+{
+	struct plan_opts po;
+	struct plan p;
+	char err[1024];
+	int r, done;
+
+	if (plan_opts(o, m, &po, err, sizeof(err)) ||
+	    plan_build(m, nics, n, &po, &p, err, sizeof(err)))
+		return fail(err);
+	irqbalance_warning(stderr, m, "irqspread: ");
+	if (strcmp(v->name, "check") == 0) {
+		if (p.ndiff) {
+			plan_text(stdout, &p, false);
+			printf("drift: %zu of %zu files differ from policy %s\n", p.ndiff, p.n,
+			       policy_name(po.policy));
+		} else {
+			printf("ok: all %zu files match policy %s\n", p.n, policy_name(po.policy));
+		}
+		r = p.ndiff ? DRIFT : 0;
+		plan_free(&p);
+		return r;
+	}
+	if (strcmp(v->name, "plan") == 0 || (o->given & O_DRY)) {
+		if (o->given & O_JSON) {
+			r = plan_json(stdout, &p);
+		} else {
+			printf("policy %s\n", policy_name(po.policy));
+			plan_text(stdout, &p, true);
+			summary(stdout, &p, "to change");
+			r = 0;
+		}
+		plan_free(&p);
+		return r ? 1 : 0;
+	}
+	if (!p.ndiff) {
+		printf("nothing to do: all %zu files already match policy %s\n", p.n,
+		       policy_name(po.policy));
+		plan_free(&p);
+		return 0;
+	}
+	if (save_before(o, m, nics, n, err, sizeof(err))) {
+		plan_free(&p);
+		return fail(err);
+	}
+	done = apply_plan(&p, stdout, err, sizeof(err));
+	if (done < 0) {
+		plan_free(&p);
+		return fail(err);
+	}
+	printf("applied policy %s: %d file%s written, %zu already as planned\n",
+	       policy_name(po.policy), done, done == 1 ? "" : "s", p.n - p.ndiff);
+	plan_free(&p);
+	return 0;
+}
+
+static int read_plain(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 4096;
+
+	*len = 0;
+	if (!f)
+		return errf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	*buf = malloc(cap);
+	while (*buf) {
+		size_t r = fread(*buf + *len, 1, cap - *len, f);
+
+		*len += r;
+		if (r == 0)
+			break;
+		if (*len == cap) {
+			char *n = cap < ((size_t)64 << 20) ? realloc(*buf, cap * 2) : NULL;
+
+			if (!n) {
+				free(*buf);
+				*buf = NULL;
+				break;
+			}
+			*buf = n;
+			cap *= 2;
+		}
+	}
+	if (!*buf || ferror(f)) {
+		const char *why = *buf ? strerror(EIO) : "too large or out of memory";
+
+		fclose(f);
+		free(*buf);
+		*buf = NULL;
+		return errf(err, errlen, "%s: cannot read: %s", path, why);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int do_restore(const struct opts *o, const struct machine *m)
+{
+	const char *file = o->args[0];
+	struct saved s;
+	struct plan p;
+	struct nic **nics;
+	size_t nnic, len;
+	char err[1024], perr[512], *buf = NULL;
+	int done;
+
+	if (o->nargs > 1)
+		return fail("restore takes one FILE and no DEV: the file names its NICs");
+	if (read_plain(file, &buf, &len, err, sizeof(err)))
+		return fail(err);
+	if (state_parse(buf, len, &s, perr, sizeof(perr))) {
+		free(buf);
+		snprintf(err, sizeof(err), "%s: not a saved irqspread state: %s", file, perr);
+		return fail(err);
+	}
+	free(buf);
+	if (state_plan(&s, file, m, &nics, &nnic, &p, err, sizeof(err))) {
+		state_free(&s);
+		return fail(err);
+	}
+	state_free(&s);
+	irqbalance_warning(stderr, m, "irqspread: ");
+	if (o->given & O_DRY) {
+		if (o->given & O_JSON) {
+			done = plan_json(stdout, &p) ? -1 : 0;
+		} else {
+			printf("restore from %s\n", file);
+			plan_text(stdout, &p, false);
+			summary(stdout, &p, "to change");
+			done = 0;
+		}
+	} else if (!p.ndiff) {
+		printf("nothing to do: all %zu files already hold the values saved in %s\n", p.n, file);
+		done = 0;
+	} else {
+		done = apply_plan(&p, stdout, err, sizeof(err));
+		if (done >= 0)
+			printf("restored %d file%s from %s\n", done, done == 1 ? "" : "s", file);
+		else
+			fprintf(stderr, "irqspread: %s\n", err);
+	}
+	plan_free(&p);
+	nics_free(nics, nnic);
+	return done < 0 ? 1 : 0;
+}
+
+static int do_save(const struct opts *o, const struct machine *m)
+{
+	struct nic **nics;
+	size_t n;
+	char err[1024], *text;
+	int r;
+
+	if (nics_load(m, o->args + 1, o->nargs - 1, &nics, &n, err, sizeof(err)))
+		return fail(err);
+	text = state_dump(m, nics, n);
+	r = text ? write_file_atomic(o->args[0], text, err, sizeof(err)) : -1;
+	if (!text)
+		snprintf(err, sizeof(err), "out of memory");
+	if (!r) {
+		printf("saved %zu NIC%s to %s:", n, n == 1 ? "" : "s", o->args[0]);
+		for (size_t i = 0; i < n; i++)
+			printf(" %s", nics[i]->name);
+		putchar('\n');
+	}
+	free(text);
+	nics_free(nics, n);
+	return r ? fail(err) : 0;
+}
+
+static int run(const struct opts *o, const struct verb *v)
+{
+	struct machine m;
+	struct nic **nics;
+	size_t n;
+	char err[1024];
+	int r;
+
+	if (sr_init(o->sysroot, err, sizeof(err)) || machine_load(&m, err, sizeof(err)))
+		return fail(err);
+	if (strcmp(v->name, "restore") == 0) {
+		r = do_restore(o, &m);
+	} else if (strcmp(v->name, "save") == 0) {
+		r = do_save(o, &m);
+	} else if (nics_load(&m, o->args, o->nargs, &nics, &n, err, sizeof(err))) {
+		r = fail(err);
+	} else if (strcmp(v->name, "show") == 0) {
+		r = 0;
+		if (o->given & O_JSON)
+			r = show_json(stdout, &m, nics, n) ? 1 : 0;
+		else
+			show_text(stdout, &m, nics, n);
+		nics_free(nics, n);
+	} else {
+		if (n)
+			r = do_plan(o, v, &m, nics, n);
+		else
+			r = fail("no NICs: nothing in /sys/class/net is backed by a device");
+		nics_free(nics, n);
+	}
+	machine_free(&m);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	const struct verb *v;
+	struct opts o;
+	int r;
+
+	if (parse_args(argc, argv, &o)) {
+		free(o.args);
+		return 1;
+	}
+	if (!o.verb) {
+		fputs(usage, stderr);
+		free(o.args);
+		return 1;
+	}
+	v = check_verb(&o);
+	r = v ? run(&o, v) : 1;
+	/* check reserves 1 for drift: its errors are 2. */
+	if (v && strcmp(v->name, "check") == 0)
+		r = r == DRIFT ? 1 : r ? 2 : 0;
+	free(o.args);
+	if (fflush(stdout) || ferror(stdout))
+		return fail("cannot write to stdout");
+	return r;
+}

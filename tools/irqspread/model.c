@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The machine and its NICs, read from /proc and /sys. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irqname.h"
+#include "model.h"
+#include "sysroot.h"
+#include "util.h"
+
+
+/* A file that must be there: 0, or -1 with the reason in err. */
+static int read_req(const char *rel, char **val, char *err, size_t errlen)
+{
+	int r = sr_read_value(rel, val);
+
+	if (r) {
+		errf(err, errlen, "%s: cannot read: %s", rel, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+/* A file some kernels lack: 0 read, 1 absent, -1 error. */
+static int read_opt(const char *rel, char **val, char *err, size_t errlen)
+{
+	int r = sr_read_value(rel, val);
+
+	*val = r ? NULL : *val;
+	if (r == -ENOENT)
+		return 1;
+	if (r) {
+		errf(err, errlen, "%s: cannot read: %s", rel, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static int read_cpulist(const char *rel, struct cpuset *s, bool required,
+			char *err, size_t errlen)
+{
+	char perr[96], *v;
+	int r = required ? read_req(rel, &v, err, errlen) : read_opt(rel, &v, err, errlen);
+
+	cpuset_zero(s);
+	if (r)
+		return r;
+	/* nohz_full reads "(null)" when the kernel has it but it is not set. */
+	if (strcmp(v, "(null)") != 0 &&
+	    cpulist_parse(v, strlen(v), s, perr, sizeof(perr))) {
+		errf(err, errlen, "%s: malformed cpulist '%.40s': %s", rel, v, perr);
+		free(v);
+		return -1;
+	}
+	free(v);
+	return 0;
+}
+
+static int read_mask(const char *rel, char **raw, struct cpuset *s,
+		     char *err, size_t errlen)
+{
+	char perr[96];
+	int r = read_opt(rel, raw, err, errlen);
+
+	cpuset_zero(s);
+	if (r)
+		return r;
+	if (cpumask_parse(*raw, strlen(*raw), s, perr, sizeof(perr))) {
+		errf(err, errlen, "%s: malformed mask '%.40s': %s", rel, *raw, perr);
+		free(*raw);
+		*raw = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int load_nodes(struct machine *m, char *err, size_t errlen)
+{
+	char **names, path[PATH_MAX];
+	size_t n;
+	int r = sr_list("/sys/devices/system/node", &names, &n);
+
+	if (r == -ENOENT) {	/* !CONFIG_NUMA: one node with everything */
+		m->nodes = calloc(1, sizeof(*m->nodes));
+		if (!m->nodes)
+			return errf(err, errlen, "out of memory");
+		m->nnodes = 1;
+		m->nodes[0].cpus = m->online;
+		return 0;
+	}
+	if (r)
+		return errf(err, errlen, "/sys/devices/system/node: cannot list: %s", strerror(-r));
+	m->nodes = calloc(n ? n : 1, sizeof(*m->nodes));
+	if (!m->nodes) {
+		sr_list_free(names, n);
+		return errf(err, errlen, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct node *nd = &m->nodes[m->nnodes];
+		long id;
+
+		if (strncmp(names[i], "node", 4) != 0 || parse_int(names[i] + 4, 0, 65535, &id))
+			continue;
+		snprintf(path, sizeof(path), "/sys/devices/system/node/%s/cpulist", names[i]);
+		if (read_cpulist(path, &nd->cpus, true, err, errlen)) {
+			sr_list_free(names, n);
+			return -1;
+		}
+		cpuset_and(&nd->cpus, &nd->cpus, &m->online);
+		nd->id = (int)id;
+		m->nnodes++;
+	}
+	sr_list_free(names, n);
+	return 0;
+}
+
+static int load_topology(struct machine *m, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int c;
+
+	m->thread_rank = calloc((size_t)m->nr_cpu_ids, sizeof(int));
+	if (!m->thread_rank)
+		return errf(err, errlen, "out of memory");
+	m->threads_per_core = 1;
+	for_each_cpu(c, &m->online) {
+		struct cpuset sib;
+		int r, rank = 0, s;
+
+		if (c >= m->nr_cpu_ids)
+			break;
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", c);
+		r = read_cpulist(path, &sib, false, err, errlen);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
+		for_each_cpu(s, &sib)
+			if (s < c)
+				rank++;
+		m->thread_rank[c] = rank;
+		if (rank)
+			cpuset_set(&m->smt_siblings, c);
+		if (cpuset_count(&sib) > m->threads_per_core)
+			m->threads_per_core = cpuset_count(&sib);
+	}
+	return 0;
+}
+
+/* irqbalance rewrites smp_affinity every 10 s; find it by its comm. */
+static void find_irqbalance(struct machine *m)
+{
+	char **names, path[64];
+	size_t n;
+
+	if (sr_list("/proc", &names, &n))
+		return;
+	for (size_t i = 0; i < n && !m->irqbalance_pid; i++) {
+		long pid;
+		char *comm;
+
+		if (parse_int(names[i], 1, LONG_MAX, &pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		if (sr_read_value(path, &comm))
+			continue;	/* gone meanwhile */
+		if (strcmp(comm, "irqbalance") == 0)
+			m->irqbalance_pid = pid;
+		free(comm);
+	}
+	sr_list_free(names, n);
+}
+
+int machine_load(struct machine *m, char *err, size_t errlen)
+{
+	char *buf, perr[128];
+	size_t len;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if (read_cpulist("/sys/devices/system/cpu/possible", &m->possible, true, err, errlen) ||
+	    read_cpulist("/sys/devices/system/cpu/online", &m->online, true, err, errlen))
+		goto fail;
+	if (cpuset_empty(&m->online) || !cpuset_subset(&m->online, &m->possible)) {
+		errf(err, errlen, "/sys/devices/system/cpu/online: does not fit /sys/devices/system/cpu/possible");
+		goto fail;
+	}
+	m->nr_cpu_ids = cpuset_last(&m->possible) + 1;
+	r = read_cpulist("/sys/devices/system/cpu/isolated", &m->isolated, false, err, errlen);
+	if (r < 0)
+		goto fail;
+	m->has_isolated = r == 0;
+	r = read_cpulist("/sys/devices/system/cpu/nohz_full", &m->nohz_full, false, err, errlen);
+	if (r < 0)
+		goto fail;
+	m->has_nohz_full = r == 0;
+	if (load_nodes(m, err, errlen) || load_topology(m, err, errlen))
+		goto fail;
+	buf = NULL;
+	r = read_opt("/proc/irq/default_smp_affinity", &buf, err, errlen);
+	if (r < 0)
+		goto fail;
+	m->default_aff = m->possible;
+	if (!r) {
+		if (cpumask_parse(buf, strlen(buf), &m->default_aff, perr, sizeof(perr))) {
+			errf(err, errlen, "/proc/irq/default_smp_affinity: malformed mask: %s", perr);
+			free(buf);
+			goto fail;
+		}
+		free(buf);
+	}
+	if (read_opt("/proc/sys/net/core/rps_sock_flow_entries", &m->rps_sock_raw,
+		     err, errlen) < 0)
+		goto fail;
+	find_irqbalance(m);
+	r = sr_read("/proc/interrupts", &buf, &len);
+	if (r) {
+		errf(err, errlen, "/proc/interrupts: cannot read: %s", strerror(-r));
+		goto fail;
+	}
+	r = intr_parse(buf, len, &m->intr, perr, sizeof(perr));
+	free(buf);
+	if (r) {
+		errf(err, errlen, "/proc/interrupts: cannot parse: %s", perr);
+		goto fail;
+	}
+	return 0;
+fail:
+	machine_free(m);
+	return -1;
+}
+
+void machine_free(struct machine *m)
+{
+	free(m->nodes);
+	free(m->thread_rank);
+	free(m->rps_sock_raw);
+	intr_free(&m->intr);
+	memset(m, 0, sizeof(*m));
+}
+
+const struct node *machine_node(const struct machine *m, int id)
+{
+	for (size_t i = 0; i < m->nnodes; i++)
+		if (m->nodes[i].id == id)
+			return &m->nodes[i];
+	return NULL;
+}
+
+int nic_names(char ***names, size_t *n, char *err, size_t errlen)
+{
+	char **all, path[PATH_MAX];
+	size_t na, k = 0;
+	int r = sr_list("/sys/class/net", &all, &na);
+
+	if (r)
+		return errf(err, errlen, "/sys/class/net: cannot list: %s", strerror(-r));
+	for (size_t i = 0; i < na; i++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device", all[i]);
+		if (sr_exists(path))
+			all[k++] = all[i];
+		else
+			free(all[i]);
+	}
+	*names = all;
+	*n = k;
+	return 0;
+}
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* %04x:%02x:%02x.%d as pci_name() prints it; VMD domains have 5 digits. */
+static bool is_pci_name(const char *s)
+{
+	static const char tail[] = ":xx:xx.x";
+	size_t n = strlen(s), d = n - (sizeof(tail) - 1);
+
+	if (n < sizeof(tail) - 1 + 4)
+		return false;
+	for (size_t i = 0; i < d; i++)
+		if (!is_hex(s[i]))
+			return false;
+	for (size_t i = 0; tail[i]; i++)
+		if (tail[i] == 'x' ? !is_hex(s[d + i]) : s[d + i] != tail[i])
+			return false;
+	return true;
+}
+
+static const char *base_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+static void parent_of(const char *path, char *out, size_t outlen)
+{
+	const char *b = strrchr(path, '/');
+	size_t n = b ? (size_t)(b - path) : 0;
+
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, path, n);
+	out[n] = '\0';
+}
+
+static int load_identity(struct nic *n, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32], dev[PATH_MAX], parent[PATH_MAX], drv[128], *v;
+	const char *bus;
+	long node = -1;
+	int r;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device", n->name);
+	r = sr_resolve(path, dev, sizeof(dev));
+	if (r)
+		return errf(err, errlen, "%s: cannot resolve: %s", path, strerror(-r));
+	n->devpath = strdup(dev);
+	bus = base_of(dev);
+	n->bus = strdup(bus);
+	parent_of(dev, parent, sizeof(parent));
+	if (is_pci_name(bus))
+		n->pci = strdup(bus);
+	else if (is_pci_name(base_of(parent)))
+		n->pci = strdup(base_of(parent));
+	n->virtio = -1;
+	if (strncmp(bus, "virtio", 6) == 0) {
+		long vn;
+
+		if (!parse_int(bus + 6, 0, 65535, &vn))
+			n->virtio = (int)vn;
+	}
+	snprintf(path, sizeof(path), "%s/driver", dev);
+	r = sr_link_base(path, drv, sizeof(drv));
+	if (r)
+		return errf(err, errlen, "%s: device %s has no driver bound (%s)", n->name, bus,
+			   strerror(-r));
+	n->driver = strdup(drv);
+	/* A virtio device has no numa_node of its own; its PCI function has. */
+	snprintf(path, sizeof(path), "%s/numa_node", dev);
+	r = read_opt(path, &v, err, errlen);
+	if (r > 0) {
+		snprintf(path, sizeof(path), "%s/numa_node", parent);
+		r = read_opt(path, &v, err, errlen);
+	}
+	if (r < 0)
+		return -1;
+	if (!r) {
+		if (parse_int(v, -1, 65535, &node)) {
+			errf(err, errlen, "%s: not a NUMA node number: '%.20s'", path, v);
+			free(v);
+			return -1;
+		}
+		free(v);
+	}
+	n->node = (int)node;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", n->name);
+	if (read_opt(path, &n->address, err, errlen) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/threaded", n->name);
+	r = read_opt(path, &v, err, errlen);
+	if (r < 0)
+		return -1;
+	n->threaded = -1;
+	if (!r) {
+		long t;
+
+		n->threaded = parse_int(v, 0, 1, &t) ? -1 : (int)t;
+		free(v);
+	}
+	if (!n->devpath || !n->bus || !n->driver || (is_pci_name(bus) && !n->pci))
+		return errf(err, errlen, "out of memory");
+	return 0;
+}
+
+static int count_queues(char **names, size_t n, const char *prefix, int *count,
+			const char *dev, char *err, size_t errlen)
+{
+	size_t pl = strlen(prefix);
+	int max = -1, seen = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		long q;
+
+		if (strncmp(names[i], prefix, pl) != 0 || parse_int(names[i] + pl, 0, 65535, &q))
+			continue;
+		seen++;
+		if (q > max)
+			max = (int)q;
+	}
+	if (seen != max + 1)
+		return errf(err, errlen, "/sys/class/net/%s/queues: %s queues are not numbered 0..%d",
+			   dev, prefix, max);
+	*count = seen;
+	return 0;
+}
+
+static int load_queues(struct nic *n, char *err, size_t errlen)
+{
+	char path[PATH_MAX], **names;
+	size_t nn;
+	int r;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", n->name);
+	r = sr_list(path, &names, &nn);
+	if (r)
+		return errf(err, errlen, "%s: cannot list: %s", path, strerror(-r));
+	r = count_queues(names, nn, "rx-", &n->nrx, n->name, err, errlen) ||
+	    count_queues(names, nn, "tx-", &n->ntx, n->name, err, errlen);
+	sr_list_free(names, nn);
+	if (r)
+		return -1;
+	n->rx = calloc((size_t)n->nrx + 1, sizeof(*n->rx));
+	n->tx = calloc((size_t)n->ntx + 1, sizeof(*n->tx));
+	if (!n->rx || !n->tx)
+		return errf(err, errlen, "out of memory");
+	for (int q = 0; q < n->nrx; q++) {
+		struct rxq *rx = &n->rx[q];
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d/rps_cpus", n->name, q);
+		if (read_mask(path, &rx->rps_raw, &rx->rps, err, errlen) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d/rps_flow_cnt", n->name, q);
+		r = read_opt(path, &rx->flow_raw, err, errlen);
+		if (r < 0)
+			return -1;
+		if (!r && parse_int(rx->flow_raw, 0, LONG_MAX, &rx->flow_cnt))
+			return errf(err, errlen, "%s: not a number: '%.20s'", path, rx->flow_raw);
+	}
+	for (int q = 0; q < n->ntx; q++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/tx-%d/xps_cpus", n->name, q);
+		if (read_mask(path, &n->tx[q].xps_raw, &n->tx[q].xps, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static struct nic_irq *add_irq(struct nic_irq **v, size_t *n, int irq, const char *name)
+{
+	struct nic_irq *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return NULL;
+	*v = nv;
+	nv = &nv[(*n)++];
+	memset(nv, 0, sizeof(*nv));
+	nv->irq = irq;
+	nv->queue = -1;
+	nv->name = strdup(name);
+	return nv->name ? nv : NULL;
+}
+
+static bool has_irq(const struct nic_irq *v, size_t n, int irq)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].irq == irq)
+			return true;
+	return false;
+}
+
+/* Unknown naming: every MSI vector of the device, queue unknown. */
+static int irqs_from_msi(const struct machine *m, struct nic *n, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32], **names;
+	size_t nn;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/msi_irqs", n->devpath);
+	r = sr_list(path, &names, &nn);
+	if (r == -ENOENT) {
+		char parent[PATH_MAX];
+
+		parent_of(n->devpath, parent, sizeof(parent));
+		snprintf(path, sizeof(path), "%s/msi_irqs", parent);
+		r = sr_list(path, &names, &nn);
+	}
+	if (r == -ENOENT)
+		return 0;
+	if (r)
+		return errf(err, errlen, "%s: cannot list: %s", path, strerror(-r));
+	for (size_t i = 0; i < nn; i++) {
+		const struct intr_row *row;
+		struct nic_irq *q;
+		long irq;
+
+		if (parse_int(names[i], 0, INT_MAX, &irq) || has_irq(n->other, n->nother, (int)irq))
+			continue;
+		row = intr_find(&m->intr, (int)irq);
+		q = add_irq(&n->irqs, &n->nirq, (int)irq, row ? row->name : "");
+		if (!q) {
+			sr_list_free(names, nn);
+			return errf(err, errlen, "out of memory");
+		}
+		q->role = ROLE_UNKNOWN;
+		q->row = row;
+	}
+	sr_list_free(names, nn);
+	n->fallback = true;
+	n->naming = "msi_irqs";
+	return 0;
+}
+
+static int cmp_irq(const void *a, const void *b)
+{
+	const struct nic_irq *x = a, *y = b;
+
+	if (x->queue != y->queue)
+		return x->queue < y->queue ? -1 : 1;
+	if (x->role != y->role)
+		return x->role < y->role ? -1 : 1;
+	return x->irq < y->irq ? -1 : x->irq > y->irq;
+}
+
+static int load_affinity(struct nic_irq *q, char *err, size_t errlen)
+{
+	char path[64], perr[96], *v;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", q->irq);
+	if (read_req(path, &q->aff_raw, err, errlen))
+		return -1;
+	if (cpulist_parse(q->aff_raw, strlen(q->aff_raw), &q->aff, perr, sizeof(perr)))
+		return errf(err, errlen, "%s: malformed cpulist '%.40s': %s", path, q->aff_raw, perr);
+	snprintf(path, sizeof(path), "/proc/irq/%d/effective_affinity_list", q->irq);
+	r = read_opt(path, &v, err, errlen);
+	if (r < 0)
+		return -1;
+	if (!r) {
+		q->has_eff = cpulist_parse(v, strlen(v), &q->eff, perr, sizeof(perr)) == 0;
+		free(v);
+	}
+	return 0;
+}
+
+static int load_irqs(const struct machine *m, struct nic *n, char *err, size_t errlen)
+{
+	struct nic_id id = { .dev = n->name, .pci = n->pci, .virtio = n->virtio };
+
+	for (size_t i = 0; i < m->intr.nrows; i++) {
+		const struct intr_row *row = &m->intr.rows[i];
+		const char *naming = NULL;
+		struct nic_irq *q;
+		int queue, role;
+
+		if (row->irq < 0)
+			continue;
+		role = irqname_match(row->name, &id, &queue, &naming);
+		if (role < 0)
+			continue;
+		if (role == ROLE_OTHER)
+			q = add_irq(&n->other, &n->nother, row->irq, row->name);
+		else
+			q = add_irq(&n->irqs, &n->nirq, row->irq, row->name);
+		if (!q)
+			return errf(err, errlen, "out of memory");
+		q->role = (enum irq_role)role;
+		q->queue = queue;
+		q->row = row;
+		if (role != ROLE_OTHER && !n->naming)
+			n->naming = naming;
+	}
+	if (!n->nirq && irqs_from_msi(m, n, err, errlen))
+		return -1;
+	if (n->nirq)
+		qsort(n->irqs, n->nirq, sizeof(*n->irqs), cmp_irq);
+	for (size_t i = 0; i < n->nirq; i++) {
+		if (load_affinity(&n->irqs[i], err, errlen))
+			return -1;
+		n->combined += n->irqs[i].role == ROLE_TXRX;
+		n->rx_only += n->irqs[i].role == ROLE_RX;
+		n->tx_only += n->irqs[i].role == ROLE_TX;
+	}
+	for (size_t i = 0; i < n->nother; i++)
+		if (load_affinity(&n->other[i], err, errlen))
+			return -1;
+	return 0;
+}
+
+int nic_load(const struct machine *m, const char *name, struct nic **out,
+	     char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct nic *n;
+
+	*out = NULL;
+	if (!*name || strlen(name) > 64 || strchr(name, '/') ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		errf(err, errlen, "%s: not a network device name", name);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
+	if (!sr_exists(path)) {
+		errf(err, errlen, "%s: no such network device (not in /sys/class/net)", name);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device", name);
+	if (!sr_exists(path)) {
+		errf(err, errlen, "%s: a virtual device (no /sys/class/net/%s/device): it has no IRQs to spread",
+		    name, name);
+		return -1;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return errf(err, errlen, "out of memory");
+	n->name = strdup(name);
+	if (!n->name) {
+		free(n);
+		return errf(err, errlen, "out of memory");
+	}
+	if (load_identity(n, err, errlen) || load_queues(n, err, errlen) ||
+	    load_irqs(m, n, err, errlen)) {
+		nic_free(n);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static void irqs_free(struct nic_irq *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].aff_raw);
+	}
+	free(v);
+}
+
+void nic_free(struct nic *n)
+{
+	if (!n)
+		return;
+	for (int q = 0; n->rx && q < n->nrx; q++) {
+		free(n->rx[q].rps_raw);
+		free(n->rx[q].flow_raw);
+	}
+	for (int q = 0; n->tx && q < n->ntx; q++)
+		free(n->tx[q].xps_raw);
+	free(n->rx);
+	free(n->tx);
+	irqs_free(n->irqs, n->nirq);
+	irqs_free(n->other, n->nother);
+	free(n->name);
+	free(n->driver);
+	free(n->address);
+	free(n->bus);
+	free(n->pci);
+	free(n->devpath);
+	free(n);
+}
+
+int nics_load(const struct machine *m, char **names, size_t count,
+	      struct nic ***out, size_t *n, char *err, size_t errlen)
+{
+	char **all = NULL;
+	size_t nall = 0;
+	struct nic **v;
+
+	*out = NULL;
+	*n = 0;
+	if (!count) {
+		if (nic_names(&all, &nall, err, errlen))
+			return -1;
+		names = all;
+		count = nall;
+	}
+	v = calloc(count + 1, sizeof(struct nic *));
+	if (!v) {
+		sr_list_free(all, nall);
+		return errf(err, errlen, "out of memory");
+	}
+	for (size_t i = 0; i < count; i++) {
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(names[i], names[j]) == 0) {
+				errf(err, errlen, "%s: named twice", names[i]);
+				goto fail;
+			}
+		if (nic_load(m, names[i], &v[*n], err, errlen))
+			goto fail;
+		(*n)++;
+	}
+	sr_list_free(all, nall);
+	*out = v;
+	return 0;
+fail:
+	sr_list_free(all, nall);
+	nics_free(v, *n);
+	*n = 0;
+	return -1;
+}
+
+void nics_free(struct nic **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		nic_free(v[i]);
+	free(v);
+}

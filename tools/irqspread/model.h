@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IRQSPREAD_MODEL_H
+#define IRQSPREAD_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cpuset.h"
+#include "interrupts.h"
+
+struct node {
+	int id;
+	struct cpuset cpus;	/* online CPUs of the node */
+};
+
+struct machine {
+	int nr_cpu_ids;		/* mask width: highest possible CPU + 1 */
+	struct cpuset possible, online, isolated, nohz_full, default_aff;
+	bool has_isolated, has_nohz_full;
+	size_t nnodes;
+	struct node *nodes;
+	int *thread_rank;	/* per CPU: 0 for a core's first thread, 1.. siblings */
+	int threads_per_core;
+	struct cpuset smt_siblings; /* every CPU that is not its core's first thread */
+	long irqbalance_pid;	/* 0 when not running */
+	char *rps_sock_raw;	/* NULL without CONFIG_RFS */
+	struct intr_table intr;
+};
+
+enum irq_role {
+	ROLE_TXRX,		/* one vector for rx-N and tx-N */
+	ROLE_RX,
+	ROLE_TX,
+	ROLE_UNKNOWN,		/* from msi_irqs: queue unknown */
+	ROLE_OTHER,		/* management, link, config: never moved */
+};
+
+struct nic_irq {
+	int irq;
+	char *name;
+	enum irq_role role;
+	int queue;		/* -1 when unknown */
+	char *aff_raw;		/* smp_affinity_list as read */
+	struct cpuset aff;
+	bool has_eff;
+	struct cpuset eff;
+	const struct intr_row *row; /* NULL when /proc/interrupts lacks it */
+};
+
+struct rxq {
+	char *rps_raw;		/* NULL when the file is absent */
+	struct cpuset rps;
+	char *flow_raw;
+	long flow_cnt;
+};
+
+struct txq {
+	char *xps_raw;		/* NULL when absent or ENOENT (single queue) */
+	struct cpuset xps;
+};
+
+struct nic {
+	char *name, *driver, *address;
+	char *bus;		/* the device's own name: 0000:00:05.0, virtio0 */
+	char *pci;		/* the PCI function under it, or NULL */
+	char *devpath;		/* /sys/devices/... of the device */
+	int node;		/* -1: no NUMA affinity */
+	int virtio;		/* N of virtioN, or -1 */
+	int threaded;		/* -1: kernel without threaded NAPI */
+	int nrx, ntx;
+	struct rxq *rx;
+	struct txq *tx;
+	size_t nirq;		/* queue IRQs, in queue order */
+	struct nic_irq *irqs;
+	size_t nother;		/* IRQs of the device that carry no queue */
+	struct nic_irq *other;
+	const char *naming;	/* which IRQ naming matched */
+	bool fallback;		/* IRQs came from msi_irqs */
+	int combined, rx_only, tx_only;
+};
+
+/* Reasons land in @err as "OBJECT: reason". */
+int machine_load(struct machine *m, char *err, size_t errlen);
+void machine_free(struct machine *m);
+const struct node *machine_node(const struct machine *m, int id);
+
+/* The netdevs backed by a device (not lo, bridges, veths), sorted. */
+int nic_names(char ***names, size_t *n, char *err, size_t errlen);
+int nic_load(const struct machine *m, const char *name, struct nic **out,
+	     char *err, size_t errlen);
+void nic_free(struct nic *n);
+
+/* All of @names, or every NIC when @count is 0. */
+int nics_load(const struct machine *m, char **names, size_t count,
+	      struct nic ***out, size_t *n, char *err, size_t errlen);
+void nics_free(struct nic **v, size_t n);
+
+#endif

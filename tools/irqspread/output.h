@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IRQSPREAD_OUTPUT_H
+#define IRQSPREAD_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "model.h"
+#include "policy.h"
+
+void show_text(FILE *f, const struct machine *m, struct nic **nics, size_t n);
+int show_json(FILE *f, const struct machine *m, struct nic **nics, size_t n);
+
+/* The changes that differ, "path: old -> new  # why", grouped by NIC. */
+void plan_text(FILE *f, const struct plan *p, bool notes);
+int plan_json(FILE *f, const struct plan *p);
+
+void irqbalance_warning(FILE *f, const struct machine *m, const char *indent);
+
+#endif

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Policies: from the model to the list of files and values they want.
+ * The vocabulary is perftune.py's: IRQ CPUs take the NIC's vectors, the
+ * other housekeeping CPUs of the node take RPS work, isolated and
+ * nohz_full CPUs take neither.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "util.h"
+
+static const char *const policy_names[] = {
+	[POLICY_SPREAD] = "spread",
+	[POLICY_IRQ_ONLY] = "irq-only",
+	[POLICY_OFF] = "off",
+	[POLICY_RESTORE] = "restore",
+};
+
+int policy_parse(const char *s, enum policy *p)
+{
+	for (int i = POLICY_SPREAD; i <= POLICY_OFF; i++)
+		if (strcmp(s, policy_names[i]) == 0) {
+			*p = (enum policy)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *policy_name(enum policy p)
+{
+	return policy_names[p];
+}
+
+const char *kind_name(enum change_kind k)
+{
+	static const char *const names[] = {
+		[CH_IRQ] = "irq", [CH_RPS] = "rps", [CH_FLOW] = "rfs",
+		[CH_XPS] = "xps", [CH_SOCK] = "rfs",
+	};
+
+	return names[k];
+}
+
+int cpus_option(const char *arg, const struct machine *m, struct cpuset *out,
+		char *err, size_t errlen)
+{
+	char perr[96], *list;
+	int c;
+
+	if (cpulist_parse(arg, strlen(arg), out, perr, sizeof(perr)))
+		return errf(err, errlen, "--cpus '%s': malformed cpulist: %s", arg, perr);
+	if (cpuset_empty(out))
+		return errf(err, errlen, "--cpus '%s': names no CPU", arg);
+	c = cpuset_first_not_in(out, &m->possible);
+	if (c >= 0) {
+		list = cpulist_str(&m->possible);
+		errf(err, errlen, "--cpus '%s': CPU %d is out of range (possible CPUs %s)",
+		     arg, c, list ? list : "?");
+		free(list);
+		return -1;
+	}
+	c = cpuset_first_not_in(out, &m->online);
+	if (c >= 0) {
+		list = cpulist_str(&m->online);
+		errf(err, errlen, "--cpus '%s': CPU %d is offline (online CPUs %s)",
+		     arg, c, list ? list : "?");
+		free(list);
+		return -1;
+	}
+	return 0;
+}
+
+static bool parse_long(const char *s, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return !errno && end != s && !*end;
+}
+
+bool value_equal(enum change_kind k, const char *a, const char *b)
+{
+	struct cpuset x, y;
+	long p, q;
+
+	switch (k) {
+	case CH_IRQ:
+		if (cpulist_parse(a, strlen(a), &x, NULL, 0) ||
+		    cpulist_parse(b, strlen(b), &y, NULL, 0))
+			break;
+		return cpuset_equal(&x, &y);
+	case CH_RPS:
+	case CH_XPS:
+		if (cpumask_parse(a, strlen(a), &x, NULL, 0) ||
+		    cpumask_parse(b, strlen(b), &y, NULL, 0))
+			break;
+		return cpuset_equal(&x, &y);
+	case CH_FLOW:
+	case CH_SOCK:
+		if (!parse_long(a, &p) || !parse_long(b, &q))
+			break;
+		return p == q;
+	}
+	return strcmp(a, b) == 0;
+}
+
+void plan_init(struct plan *p, enum policy policy, struct nic **nics, size_t nnic)
+{
+	memset(p, 0, sizeof(*p));
+	p->policy = policy;
+	p->nics = calloc(nnic + 1, sizeof(*p->nics));
+	if (!p->nics)
+		return;
+	p->nnic = nnic;
+	for (size_t i = 0; i < nnic; i++)
+		p->nics[i].nic = nics[i];
+}
+
+int plan_add(struct plan *p, int nic, enum change_kind k, const char *path,
+	     const char *old, char *new, const char *why)
+{
+	struct change *c;
+
+	if (!new)
+		return -1;
+	if (!old) {
+		free(new);
+		return 0;
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct change *v = realloc(p->v, cap * sizeof(*v));
+
+		if (!v) {
+			free(new);
+			return -1;
+		}
+		p->v = v;
+		p->cap = cap;
+	}
+	c = &p->v[p->n];
+	memset(c, 0, sizeof(*c));
+	c->path = strdup(path);
+	c->old = strdup(old);
+	c->why = strdup(why);
+	c->new = new;
+	if (!c->path || !c->old || !c->why) {
+		free(c->path);
+		free(c->old);
+		free(c->why);
+		free(new);
+		return -1;
+	}
+	c->kind = k;
+	c->nic = nic;
+	c->differs = !value_equal(k, old, new);
+	p->ndiff += c->differs;
+	p->n++;
+	return 0;
+}
+
+int plan_note(struct plan *p, int nic, const char *fmt, ...)
+{
+	struct nic_plan *np = &p->nics[nic];
+	char buf[512];
+	va_list ap;
+
+	if (np->nnotes >= sizeof(np->notes) / sizeof(np->notes[0]))
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	np->notes[np->nnotes] = strdup(buf);
+	if (!np->notes[np->nnotes])
+		return -1;
+	np->nnotes++;
+	return 0;
+}
+
+void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].path);
+		free(p->v[i].old);
+		free(p->v[i].new);
+		free(p->v[i].why);
+	}
+	for (size_t i = 0; p->nics && i < p->nnic; i++)
+		for (size_t j = 0; j < p->nics[i].nnotes; j++)
+			free(p->nics[i].notes[j]);
+	free(p->v);
+	free(p->nics);
+	memset(p, 0, sizeof(*p));
+}
+
+static long roundup_pow2(long v)
+{
+	long r = 1;
+
+	while (r < v && r < (1L << 30))
+		r <<= 1;
+	return r;
+}
+
+/* A short cpulist for a message; "none" when empty. */
+static const char *list_of(const struct cpuset *s, char *buf, size_t len)
+{
+	char *l = cpulist_str(s);
+
+	snprintf(buf, len, "%s", !l ? "?" : *l ? l : "none");
+	free(l);
+	return buf;
+}
+
+/*
+ * The CPUs a NIC may use: its node's online CPUs without isolated and
+ * nohz_full ones. A node left with nothing (all isolated, or node -1)
+ * widens to every node rather than giving up.
+ */
+static void candidates(const struct machine *m, struct plan *p, int i,
+		       const struct plan_opts *o)
+{
+	struct nic_plan *np = &p->nics[i];
+	const struct nic *n = np->nic;
+	const struct node *nd = machine_node(m, n->node);
+	struct cpuset busy, c;
+	char a[256];
+
+	if (o->has_cpus) {
+		np->cands = o->cpus;
+		plan_note(p, i, "CPUs %s from --cpus", list_of(&np->cands, a, sizeof(a)));
+		return;
+	}
+	cpuset_or(&busy, &m->isolated, &m->nohz_full);
+	if (nd && !cpuset_empty(&nd->cpus)) {
+		cpuset_andnot(&c, &nd->cpus, &busy);
+		if (!cpuset_empty(&c)) {
+			np->cands = c;
+			plan_note(p, i, "node %d: housekeeping CPUs %s%s", n->node,
+				  list_of(&c, a, sizeof(a)),
+				  cpuset_empty(&busy) ? "" : " (isolated and nohz_full CPUs left out)");
+			return;
+		}
+	}
+	cpuset_andnot(&c, &m->online, &busy);
+	if (cpuset_empty(&c)) {
+		np->cands = m->online;
+		plan_note(p, i, "every online CPU is isolated or nohz_full: using all of them");
+		return;
+	}
+	np->cands = c;
+	plan_note(p, i, "%s: housekeeping CPUs %s%s",
+		  n->node < 0 ? "no NUMA node" : "all nodes (none of the NIC's node is usable)",
+		  list_of(&c, a, sizeof(a)),
+		  cpuset_empty(&busy) ? "" : " (isolated and nohz_full CPUs left out)");
+}
+
+static const struct machine *sort_m;
+
+static int cmp_core_first(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	int rx = sort_m->thread_rank[x], ry = sort_m->thread_rank[y];
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* Physical cores first, SMT siblings after them, each in CPU order. */
+static int *ordered_cpus(const struct machine *m, const struct cpuset *s, int *n)
+{
+	int *v = malloc(sizeof(int) * ((size_t)cpuset_count(s) + 1));
+	int c;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for_each_cpu(c, s)
+		if (c < m->nr_cpu_ids)
+			v[(*n)++] = c;
+	sort_m = m;
+	qsort(v, (size_t)*n, sizeof(int), cmp_core_first);
+	return v;
+}
+
+static int plan_irqs(const struct machine *m, struct plan *p, int i, int *cpu_for)
+{
+	struct nic_plan *np = &p->nics[i];
+	const struct nic *n = np->nic;
+	int ncand, *ord = ordered_cpus(m, &np->cands, &ncand);
+	bool shared;
+	char why[320], path[64];
+
+	if (!ord || !ncand) {
+		free(ord);
+		return -1;
+	}
+	shared = n->nirq > (size_t)ncand;
+	for (size_t k = 0; k < n->nirq; k++) {
+		const struct nic_irq *q = &n->irqs[k];
+		/* More vectors than CPUs: keep a queue's rx and tx vectors together. */
+		size_t key = shared && q->queue >= 0 ? (size_t)q->queue : k;
+		int c = ord[key % (size_t)ncand];
+		struct cpuset one;
+
+		cpu_for[k] = c;
+		cpuset_set(&np->irq_cpus, c);
+		cpuset_zero(&one);
+		cpuset_set(&one, c);
+		snprintf(why, sizeof(why), "%s on CPU %d (%s%s)", q->name, c,
+			 m->thread_rank[c] ? "SMT sibling" : "core",
+			 shared ? ", more vectors than CPUs" : "");
+		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", q->irq);
+		if (plan_add(p, i, CH_IRQ, path, q->aff_raw, cpulist_str(&one), why)) {
+			free(ord);
+			return -1;
+		}
+	}
+	free(ord);
+	if (n->nirq) {
+		char a[256];
+
+		plan_note(p, i, "%zu queue IRQs on CPUs %s, one per CPU%s", n->nirq,
+			  list_of(&np->irq_cpus, a, sizeof(a)),
+			  shared ? " until the CPUs run out, then a queue's vectors share one" : "");
+	} else {
+		plan_note(p, i, "no queue IRQs found: affinity left alone");
+	}
+	return 0;
+}
+
+static int plan_rps(const struct machine *m, struct plan *p, int i, long flows)
+{
+	struct nic_plan *np = &p->nics[i];
+	const struct nic *n = np->nic;
+	int ncand = cpuset_count(&np->cands);
+	char why[320], path[320];
+
+	if (!n->nrx)
+		return 0;
+	np->rps_on = n->nrx < ncand;
+	cpuset_zero(&np->rps);
+	if (np->rps_on) {
+		cpuset_andnot(&np->rps, &np->cands, &np->irq_cpus);
+		np->rps_on = !cpuset_empty(&np->rps);
+	}
+	if (np->rps_on) {
+		char a[256];
+
+		np->flow_cnt = roundup_pow2(flows / n->nrx > 0 ? flows / n->nrx : 1);
+		snprintf(why, sizeof(why), "RPS to CPUs without NIC IRQs: %s", list_of(&np->rps, a, sizeof(a)));
+		plan_note(p, i, "RPS on: %d rx queues < %d CPUs, steering to %s; RFS %ld flows per queue",
+			  n->nrx, ncand, a, np->flow_cnt);
+	} else if (n->nrx < ncand) {
+		np->flow_cnt = 0;
+		snprintf(why, sizeof(why), "RPS off: every usable CPU takes a NIC IRQ");
+		plan_note(p, i, "RPS off: all %d usable CPUs take NIC IRQs, none is left to steer to",
+			  ncand);
+	} else {
+		np->flow_cnt = 0;
+		snprintf(why, sizeof(why), "RPS off: %d rx queue%s for %d CPU%s", n->nrx,
+			 n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s");
+		plan_note(p, i, "RPS off: %d rx queue%s >= %d CPU%s, the NIC spreads by itself",
+			  n->nrx, n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s");
+	}
+	for (int q = 0; q < n->nrx; q++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d/rps_cpus", n->name, q);
+		if (plan_add(p, i, CH_RPS, path, n->rx[q].rps_raw,
+			     cpumask_str(&np->rps, m->nr_cpu_ids), why))
+			return -1;
+	}
+	if (np->rps_on)
+		snprintf(why, sizeof(why), "RFS: %ld flows over %d rx queues", flows, n->nrx);
+	else
+		snprintf(why, sizeof(why), "RFS off with RPS");
+	for (int q = 0; q < n->nrx; q++) {
+		char num[32];
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d/rps_flow_cnt", n->name, q);
+		snprintf(num, sizeof(num), "%ld", np->flow_cnt);
+		if (plan_add(p, i, CH_FLOW, path, n->rx[q].flow_raw, strdup(num), why))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * XPS: every online CPU sends on exactly one tx queue. A CPU that takes a
+ * queue's IRQ sends on that queue (its completions then stay local); the
+ * others go round-robin over the queues.
+ */
+static int plan_xps(const struct machine *m, struct plan *p, int i, const int *cpu_for)
+{
+	struct nic_plan *np = &p->nics[i];
+	const struct nic *n = np->nic;
+	struct cpuset *map;
+	int *txq, c, k = 0;
+	char a[256], why[320], path[320];
+
+	if (n->ntx < 2)
+		return 0;
+	txq = malloc(sizeof(int) * (size_t)m->nr_cpu_ids);
+	map = calloc((size_t)n->ntx, sizeof(*map));
+	if (!txq || !map) {
+		free(txq);
+		free(map);
+		return -1;
+	}
+	for (c = 0; c < m->nr_cpu_ids; c++)
+		txq[c] = -1;
+	for (size_t j = 0; cpu_for && j < n->nirq; j++) {
+		const struct nic_irq *q = &n->irqs[j];
+
+		if (q->role != ROLE_UNKNOWN && q->queue >= 0 && q->queue < n->ntx &&
+		    cpu_for[j] >= 0 && cpu_for[j] < m->nr_cpu_ids && txq[cpu_for[j]] < 0)
+			txq[cpu_for[j]] = q->queue;
+	}
+	for_each_cpu(c, &m->online) {
+		if (c >= m->nr_cpu_ids)
+			break;
+		if (txq[c] < 0)
+			txq[c] = k++ % n->ntx;
+		cpuset_set(&map[txq[c]], c);
+	}
+	plan_note(p, i, "XPS: each of %d online CPUs sends on one of %d tx queues, IRQ CPUs on their own",
+		  cpuset_count(&m->online), n->ntx);
+	for (int q = 0; q < n->ntx; q++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/tx-%d/xps_cpus", n->name, q);
+		snprintf(why, sizeof(why), "XPS: CPUs %s send on tx-%d", list_of(&map[q], a, sizeof(a)), q);
+		if (plan_add(p, i, CH_XPS, path, n->tx[q].xps_raw,
+			     cpumask_str(&map[q], m->nr_cpu_ids), why)) {
+			free(txq);
+			free(map);
+			return -1;
+		}
+	}
+	free(txq);
+	free(map);
+	return 0;
+}
+
+/* Kernel defaults: default_smp_affinity, no RPS, no RFS, no XPS. */
+static int plan_off(const struct machine *m, struct plan *p, int i)
+{
+	const struct nic *n = p->nics[i].nic;
+	struct cpuset none;
+	char path[320];
+
+	cpuset_zero(&none);
+	p->nics[i].cands = m->online;
+	for (size_t k = 0; k < n->nirq; k++) {
+		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", n->irqs[k].irq);
+		if (plan_add(p, i, CH_IRQ, path, n->irqs[k].aff_raw,
+			     cpulist_str(&m->default_aff), "kernel default (/proc/irq/default_smp_affinity)"))
+			return -1;
+	}
+	for (int q = 0; q < n->nrx; q++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d/rps_cpus", n->name, q);
+		if (plan_add(p, i, CH_RPS, path, n->rx[q].rps_raw,
+			     cpumask_str(&none, m->nr_cpu_ids), "kernel default: no RPS"))
+			return -1;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d/rps_flow_cnt", n->name, q);
+		if (plan_add(p, i, CH_FLOW, path, n->rx[q].flow_raw, strdup("0"),
+			     "kernel default: no RFS"))
+			return -1;
+	}
+	for (int q = 0; n->ntx > 1 && q < n->ntx; q++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/tx-%d/xps_cpus", n->name, q);
+		if (plan_add(p, i, CH_XPS, path, n->tx[q].xps_raw,
+			     cpumask_str(&none, m->nr_cpu_ids), "no XPS (drivers may set their own at probe)"))
+			return -1;
+	}
+	plan_note(p, i, "kernel defaults: IRQs on default_smp_affinity, RPS, RFS and XPS off");
+	return 0;
+}
+
+int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
+	       const struct plan_opts *o, struct plan *p, char *err, size_t errlen)
+{
+	bool any_rps = false;
+	char why[128], num[32];
+
+	plan_init(p, o->policy, nics, nnic);
+	if (!p->nics)
+		return errf(err, errlen, "out of memory");
+	p->flows = o->flows > 0 ? o->flows : DEFAULT_FLOWS;
+	for (size_t i = 0; i < nnic; i++) {
+		int *cpu_for = calloc(nics[i]->nirq + 1, sizeof(int));
+		int r;
+
+		if (!cpu_for)
+			goto oom;
+		if (o->policy == POLICY_OFF) {
+			r = plan_off(m, p, (int)i);
+		} else {
+			candidates(m, p, (int)i, o);
+			r = plan_irqs(m, p, (int)i, cpu_for);
+			if (!r && o->policy == POLICY_SPREAD)
+				r = plan_rps(m, p, (int)i, p->flows) ||
+				    plan_xps(m, p, (int)i, nics[i]->fallback ? NULL : cpu_for);
+		}
+		free(cpu_for);
+		if (r)
+			goto oom;
+		any_rps |= p->nics[i].rps_on;
+	}
+	/* The socket flow table is machine-wide: the policies only grow it. */
+	if (o->policy == POLICY_SPREAD && any_rps) {
+		snprintf(why, sizeof(why), "RFS table for %ld flows (machine-wide)", p->flows);
+		snprintf(num, sizeof(num), "%ld", roundup_pow2(p->flows));
+		if (plan_add(p, -1, CH_SOCK, "/proc/sys/net/core/rps_sock_flow_entries",
+			     m->rps_sock_raw, strdup(num), why))
+			goto oom;
+	} else if (o->policy == POLICY_OFF) {
+		if (plan_add(p, -1, CH_SOCK, "/proc/sys/net/core/rps_sock_flow_entries",
+			     m->rps_sock_raw, strdup("0"), "kernel default: no RFS (machine-wide)"))
+			goto oom;
+	}
+	return 0;
+oom:
+	plan_free(p);
+	return errf(err, errlen, "out of memory");
+}

@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Saved state (save, restore, and apply's safety copy) as versioned JSON.
+ * Values are kept as the kernel printed them, so a restore writes back
+ * the very bytes it read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "util.h"
+
+#define MAX_NICS 4096
+#define MAX_QUEUES 65536
+#define MAX_IRQS 65536
+#define MAX_VALUE 65536
+
+static json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+char *state_dump(const struct machine *m, struct nic **nics, size_t n)
+{
+	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	char *online = cpulist_str(&m->online), *out = NULL;
+
+	if (!root || !arr || !online)
+		goto done;
+	json_object_object_add(root, "schema", json_object_new_string(STATE_SCHEMA));
+	json_object_object_add(root, "version", json_object_new_int(STATE_VERSION));
+	json_object_object_add(root, "online", json_object_new_string(online));
+	json_object_object_add(root, "rps_sock_flow_entries", str_or_null(m->rps_sock_raw));
+	for (size_t i = 0; i < n; i++) {
+		const struct nic *nc = nics[i];
+		json_object *o = json_object_new_object(), *irqs = json_object_new_array();
+		json_object *rx = json_object_new_array(), *tx = json_object_new_array();
+
+		json_object_object_add(o, "name", json_object_new_string(nc->name));
+		json_object_object_add(o, "driver", json_object_new_string(nc->driver));
+		json_object_object_add(o, "bus", json_object_new_string(nc->bus));
+		json_object_object_add(o, "address", str_or_null(nc->address));
+		json_object_object_add(o, "rx_queues", json_object_new_int(nc->nrx));
+		json_object_object_add(o, "tx_queues", json_object_new_int(nc->ntx));
+		for (size_t k = 0; k < nc->nirq; k++) {
+			json_object *q = json_object_new_object();
+
+			json_object_object_add(q, "irq", json_object_new_int(nc->irqs[k].irq));
+			json_object_object_add(q, "name", json_object_new_string(nc->irqs[k].name));
+			json_object_object_add(q, "smp_affinity_list",
+					       json_object_new_string(nc->irqs[k].aff_raw));
+			json_object_array_add(irqs, q);
+		}
+		json_object_object_add(o, "irqs", irqs);
+		for (int q = 0; q < nc->nrx; q++) {
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "rps_cpus", str_or_null(nc->rx[q].rps_raw));
+			json_object_object_add(e, "rps_flow_cnt", str_or_null(nc->rx[q].flow_raw));
+			json_object_array_add(rx, e);
+		}
+		json_object_object_add(o, "rx", rx);
+		for (int q = 0; q < nc->ntx; q++) {
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "xps_cpus", str_or_null(nc->tx[q].xps_raw));
+			json_object_array_add(tx, e);
+		}
+		json_object_object_add(o, "tx", tx);
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "nics", arr);
+	arr = NULL;
+	out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+		     JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+done:
+	json_object_put(arr);
+	json_object_put(root);
+	free(online);
+	return out;
+}
+
+/* ---- loading: every field checked for type, size and syntax ---- */
+
+struct ctx {
+	char *err;
+	size_t errlen;
+};
+
+static int bad(struct ctx *c, const char *where, const char *fmt, const char *arg)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), fmt, arg);
+	return errf(c->err, c->errlen, "%s: %s", where, why);
+}
+
+enum vkind { V_TEXT, V_NAME, V_CPULIST, V_MASK, V_COUNT };
+
+static int check_value(struct ctx *c, const char *where, const char *s, size_t len,
+		       enum vkind k)
+{
+	char perr[96];
+	struct cpuset set;
+
+	if (len > MAX_VALUE || strlen(s) != len)
+		return bad(c, where, "%s", "string too long or with a NUL byte");
+	switch (k) {
+	case V_TEXT:
+		return 0;
+	case V_NAME:
+		if (!len || len > 64 || strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, ".."))
+			return bad(c, where, "'%.64s' is not a device name", s);
+		return 0;
+	case V_CPULIST:
+		if (cpulist_parse(s, len, &set, perr, sizeof(perr)))
+			return bad(c, where, "malformed cpulist: %s", perr);
+		return 0;
+	case V_MASK:
+		if (cpumask_parse(s, len, &set, perr, sizeof(perr)))
+			return bad(c, where, "malformed mask: %s", perr);
+		return 0;
+	case V_COUNT:
+		if (!len || len > 10 || strspn(s, "0123456789") != len)
+			return bad(c, where, "'%.16s' is not a count", s);
+		return 0;
+	}
+	return 0;
+}
+
+/* A string field (or null when @nullable): copied into *out, or NULL for null. */
+static int get_str(struct ctx *c, json_object *o, const char *where, const char *key,
+		   enum vkind k, bool nullable, char **out)
+{
+	char path[192];
+	json_object *v;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s%s%s", where, *where ? "." : "", key);
+	if (!json_object_object_get_ex(o, key, &v))
+		return bad(c, path, "%s", "missing");
+	if (!v && nullable)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return bad(c, path, "%s", nullable ? "not a string or null" : "not a string");
+	if (check_value(c, path, json_object_get_string(v),
+			(size_t)json_object_get_string_len(v), k))
+		return -1;
+	*out = strdup(json_object_get_string(v));
+	if (!*out)
+		return errf(c->err, c->errlen, "out of memory");
+	return 0;
+}
+
+static int get_int(struct ctx *c, json_object *o, const char *where, const char *key,
+		   long lo, long hi, long *out)
+{
+	char path[192];
+	json_object *v;
+	int64_t x;
+
+	snprintf(path, sizeof(path), "%s%s%s", where, *where ? "." : "", key);
+	if (!json_object_object_get_ex(o, key, &v))
+		return bad(c, path, "%s", "missing");
+	if (!json_object_is_type(v, json_type_int))
+		return bad(c, path, "%s", "not an integer");
+	errno = 0;
+	x = json_object_get_int64(v);
+	if (errno || x < lo || x > hi)
+		return bad(c, path, "%s", "out of range");
+	*out = (long)x;
+	return 0;
+}
+
+static int get_array(struct ctx *c, json_object *o, const char *where, const char *key,
+		     size_t max, json_object **out, size_t *n)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s%s%s", where, *where ? "." : "", key);
+	if (!json_object_object_get_ex(o, key, out))
+		return bad(c, path, "%s", "missing");
+	if (!json_object_is_type(*out, json_type_array))
+		return bad(c, path, "%s", "not an array");
+	*n = json_object_array_length(*out);
+	if (*n > max)
+		return bad(c, path, "%s", "too many entries");
+	return 0;
+}
+
+static int object_at(struct ctx *c, json_object *arr, size_t i, const char *where,
+		     const char *key, char *path, size_t plen, json_object **out)
+{
+	snprintf(path, plen, "%s.%s[%zu]", where, key, i);
+	*out = json_object_array_get_idx(arr, i);
+	if (!json_object_is_type(*out, json_type_object))
+		return bad(c, path, "%s", "not an object");
+	return 0;
+}
+
+static int parse_nic(struct ctx *c, json_object *o, const char *where, struct saved_nic *n)
+{
+	json_object *arr, *e;
+	size_t len = 0;
+	long v = 0;
+	char path[192];
+
+	if (get_str(c, o, where, "name", V_NAME, false, &n->name) ||
+	    get_str(c, o, where, "driver", V_TEXT, false, &n->driver) ||
+	    get_str(c, o, where, "bus", V_TEXT, false, &n->bus) ||
+	    get_str(c, o, where, "address", V_TEXT, true, &n->address))
+		return -1;
+	if (get_int(c, o, where, "rx_queues", 0, MAX_QUEUES, &v))
+		return -1;
+	n->nrx = (int)v;
+	if (get_int(c, o, where, "tx_queues", 0, MAX_QUEUES, &v))
+		return -1;
+	n->ntx = (int)v;
+	if (get_array(c, o, where, "irqs", MAX_IRQS, &arr, &len))
+		return -1;
+	n->irqs = calloc(len + 1, sizeof(*n->irqs));
+	if (!n->irqs)
+		return errf(c->err, c->errlen, "out of memory");
+	for (size_t i = 0; i < len; i++) {
+		struct saved_irq *q = &n->irqs[i];
+
+		n->nirq = i + 1;
+		if (object_at(c, arr, i, where, "irqs", path, sizeof(path), &e) ||
+		    get_int(c, e, path, "irq", 0, INT_MAX, &v) ||
+		    get_str(c, e, path, "name", V_TEXT, false, &q->name) ||
+		    get_str(c, e, path, "smp_affinity_list", V_CPULIST, false, &q->aff))
+			return -1;
+		q->irq = (int)v;
+	}
+	if (get_array(c, o, where, "rx", MAX_QUEUES, &arr, &len))
+		return -1;
+	if (len != (size_t)n->nrx)
+		return errf(c->err, c->errlen, "%s.rx: %zu entries for rx_queues %d", where, len, n->nrx);
+	n->rps = calloc(len + 1, sizeof(char *));
+	n->flow = calloc(len + 1, sizeof(char *));
+	if (!n->rps || !n->flow)
+		return errf(c->err, c->errlen, "out of memory");
+	for (size_t i = 0; i < len; i++)
+		if (object_at(c, arr, i, where, "rx", path, sizeof(path), &e) ||
+		    get_str(c, e, path, "rps_cpus", V_MASK, true, &n->rps[i]) ||
+		    get_str(c, e, path, "rps_flow_cnt", V_COUNT, true, &n->flow[i]))
+			return -1;
+	if (get_array(c, o, where, "tx", MAX_QUEUES, &arr, &len))
+		return -1;
+	if (len != (size_t)n->ntx)
+		return errf(c->err, c->errlen, "%s.tx: %zu entries for tx_queues %d", where, len, n->ntx);
+	n->xps = calloc(len + 1, sizeof(char *));
+	if (!n->xps)
+		return errf(c->err, c->errlen, "out of memory");
+	for (size_t i = 0; i < len; i++)
+		if (object_at(c, arr, i, where, "tx", path, sizeof(path), &e) ||
+		    get_str(c, e, path, "xps_cpus", V_MASK, true, &n->xps[i]))
+			return -1;
+	return 0;
+}
+
+static int parse_root(struct ctx *c, json_object *root, struct saved *s)
+{
+	json_object *arr;
+	char *schema = NULL, path[64];
+	size_t len = 0;
+	long version = 0;
+
+	if (!json_object_is_type(root, json_type_object))
+		return errf(c->err, c->errlen, "the top level is not an object");
+	if (get_str(c, root, "", "schema", V_TEXT, false, &schema))
+		return -1;
+	if (!schema || strcmp(schema, STATE_SCHEMA) != 0) {
+		bad(c, "schema", "'%.40s' is not irqspread-state", schema ? schema : "");
+		free(schema);
+		return -1;
+	}
+	free(schema);
+	if (get_int(c, root, "", "version", 0, INT_MAX, &version))
+		return -1;
+	if (version != STATE_VERSION)
+		return errf(c->err, c->errlen, "version %ld, this irqspread reads version %d",
+			    version, STATE_VERSION);
+	if (get_str(c, root, "", "online", V_CPULIST, false, &s->online) ||
+	    get_str(c, root, "", "rps_sock_flow_entries", V_COUNT, true, &s->rps_sock) ||
+	    get_array(c, root, "", "nics", MAX_NICS, &arr, &len))
+		return -1;
+	s->nics = calloc(len + 1, sizeof(*s->nics));
+	if (!s->nics)
+		return errf(c->err, c->errlen, "out of memory");
+	for (size_t i = 0; i < len; i++) {
+		s->nnic = i + 1;
+		json_object *e = json_object_array_get_idx(arr, i);
+
+		snprintf(path, sizeof(path), "nics[%zu]", i);
+		if (!json_object_is_type(e, json_type_object))
+			return bad(c, path, "%s", "not an object");
+		if (parse_nic(c, e, path, &s->nics[i]))
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(s->nics[j].name, s->nics[i].name) == 0)
+				return bad(c, path, "%s saved twice", s->nics[i].name);
+	}
+	return 0;
+}
+
+int state_parse(const char *buf, size_t len, struct saved *s, char *err, size_t errlen)
+{
+	struct ctx c = { .err = err, .errlen = errlen };
+	struct json_tokener *tok;
+	json_object *root;
+	enum json_tokener_error jerr;
+	size_t end;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	if (len > (64u << 20))
+		return errf(err, errlen, "larger than 64 MiB");
+	if (memchr(buf, '\0', len))
+		return errf(err, errlen, "contains a NUL byte");
+	tok = json_tokener_new();
+	if (!tok)
+		return errf(err, errlen, "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!root || jerr != json_tokener_success) {
+		if (jerr == json_tokener_continue)
+			errf(err, errlen, "JSON ends early");
+		else
+			errf(err, errlen, "JSON error at byte %zu: %s", end,
+			     json_tokener_error_desc(jerr));
+		json_object_put(root);
+		return -1;
+	}
+	for (; end < len; end++)
+		if (!strchr(" \t\r\n", buf[end])) {
+			json_object_put(root);
+			return errf(err, errlen, "text after the JSON at byte %zu", end);
+		}
+	r = parse_root(&c, root, s);
+	json_object_put(root);
+	if (r)
+		state_free(s);
+	return r;
+}
+
+void state_free(struct saved *s)
+{
+	for (size_t i = 0; i < s->nnic; i++) {
+		struct saved_nic *n = &s->nics[i];
+
+		for (size_t k = 0; n->irqs && k < n->nirq; k++) {
+			free(n->irqs[k].name);
+			free(n->irqs[k].aff);
+		}
+		for (int q = 0; n->rps && n->flow && q < n->nrx; q++) {
+			free(n->rps[q]);
+			free(n->flow[q]);
+		}
+		for (int q = 0; n->xps && q < n->ntx; q++)
+			free(n->xps[q]);
+		free(n->irqs);
+		free(n->rps);
+		free(n->flow);
+		free(n->xps);
+		free(n->name);
+		free(n->driver);
+		free(n->bus);
+		free(n->address);
+	}
+	free(s->nics);
+	free(s->online);
+	free(s->rps_sock);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- checking against the live machine ---- */
+
+static bool same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* CPUs a saved value names must exist; a mask's CPUs must be online. */
+static int check_cpus(const struct machine *m, const char *file, const char *what,
+		      const char *val, bool is_mask, char *err, size_t errlen)
+{
+	struct cpuset s, on;
+	char *list;
+	int c;
+
+	if (is_mask ? cpumask_parse(val, strlen(val), &s, NULL, 0)
+		    : cpulist_parse(val, strlen(val), &s, NULL, 0))
+		return errf(err, errlen, "%s: %s: malformed value '%.40s'", file, what, val);
+	c = cpuset_first_not_in(&s, &m->possible);
+	if (c >= 0) {
+		list = cpulist_str(&m->possible);
+		errf(err, errlen, "%s: %s %.40s names CPU %d, out of range here (possible CPUs %s)",
+		     file, what, val, c, list ? list : "?");
+		free(list);
+		return -1;
+	}
+	cpuset_and(&on, &s, &m->online);
+	c = cpuset_first_not_in(&s, &m->online);
+	/* An IRQ affinity may name offline CPUs (the default does) if one is online. */
+	if ((is_mask && c >= 0) || (!is_mask && cpuset_empty(&on))) {
+		list = cpulist_str(&m->online);
+		errf(err, errlen, "%s: %s %.40s names CPU %d, which is offline (online CPUs %s)",
+		     file, what, val, c, list ? list : "?");
+		free(list);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct nic_irq *live_irq(const struct nic *n, const char *name)
+{
+	for (size_t i = 0; i < n->nirq; i++)
+		if (strcmp(n->irqs[i].name, name) == 0)
+			return &n->irqs[i];
+	return NULL;
+}
+
+static int check_nic(const struct saved_nic *sn, const char *file, const struct nic *n,
+		     char *err, size_t errlen)
+{
+	if (!same(sn->driver, n->driver) || !same(sn->bus, n->bus) ||
+	    !same(sn->address, n->address))
+		return errf(err, errlen,
+			    "%s: it is for %s (%s at %s, %s); here %s is %s at %s (%s)",
+			    file, sn->name, sn->driver, sn->bus,
+			    sn->address ? sn->address : "no address", n->name, n->driver,
+			    n->bus, n->address ? n->address : "no address");
+	if (sn->nrx != n->nrx || sn->ntx != n->ntx)
+		return errf(err, errlen,
+			    "%s: %s had %d rx and %d tx queues when saved, it has %d and %d now",
+			    file, sn->name, sn->nrx, sn->ntx, n->nrx, n->ntx);
+	if (sn->nirq != n->nirq)
+		return errf(err, errlen,
+			    "%s: %s had %zu queue IRQs when saved, it has %zu now",
+			    file, sn->name, sn->nirq, n->nirq);
+	/* IRQ numbers change across boots; the action names do not. */
+	for (size_t k = 0; k < sn->nirq; k++)
+		if (!live_irq(n, sn->irqs[k].name))
+			return errf(err, errlen, "%s: %s: IRQ %s (%d when saved) is gone",
+				    file, sn->name, sn->irqs[k].name, sn->irqs[k].irq);
+	return 0;
+}
+
+static int plan_nic(const struct saved_nic *sn, const char *file, const struct machine *m,
+		    const struct nic *n, int idx, struct plan *p, char *err, size_t errlen)
+{
+	char path[320], what[320], why[320];
+
+	snprintf(why, sizeof(why), "saved in %s", file);
+	for (size_t k = 0; k < sn->nirq; k++) {
+		const struct nic_irq *q = live_irq(n, sn->irqs[k].name);
+
+		snprintf(what, sizeof(what), "%s: IRQ %d (%s) smp_affinity_list", sn->name,
+			 q->irq, q->name);
+		if (check_cpus(m, file, what, sn->irqs[k].aff, false, err, errlen))
+			return -1;
+		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", q->irq);
+		if (plan_add(p, idx, CH_IRQ, path, q->aff_raw, strdup(sn->irqs[k].aff), why))
+			return errf(err, errlen, "out of memory");
+	}
+	for (int q = 0; q < sn->nrx; q++) {
+		if (sn->rps[q]) {
+			snprintf(what, sizeof(what), "%s rx-%d rps_cpus", sn->name, q);
+			if (check_cpus(m, file, what, sn->rps[q], true, err, errlen))
+				return -1;
+			if (!n->rx[q].rps_raw)
+				return errf(err, errlen, "%s: %s: saved, but absent here", file, what);
+			snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d/rps_cpus", n->name, q);
+			if (plan_add(p, idx, CH_RPS, path, n->rx[q].rps_raw, strdup(sn->rps[q]), why))
+				return errf(err, errlen, "out of memory");
+		}
+		if (sn->flow[q] && n->rx[q].flow_raw) {
+			snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d/rps_flow_cnt",
+				 n->name, q);
+			if (plan_add(p, idx, CH_FLOW, path, n->rx[q].flow_raw, strdup(sn->flow[q]), why))
+				return errf(err, errlen, "out of memory");
+		}
+	}
+	for (int q = 0; q < sn->ntx; q++) {
+		if (!sn->xps[q])
+			continue;
+		snprintf(what, sizeof(what), "%s tx-%d xps_cpus", sn->name, q);
+		if (check_cpus(m, file, what, sn->xps[q], true, err, errlen))
+			return -1;
+		if (!n->tx[q].xps_raw)
+			return errf(err, errlen, "%s: %s: saved, but absent here", file, what);
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/tx-%d/xps_cpus", n->name, q);
+		if (plan_add(p, idx, CH_XPS, path, n->tx[q].xps_raw, strdup(sn->xps[q]), why))
+			return errf(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+int state_plan(const struct saved *s, const char *file, const struct machine *m,
+	       struct nic ***nics, size_t *nnic, struct plan *p,
+	       char *err, size_t errlen)
+{
+	char why[320], inner[512];
+	struct nic **v = calloc(s->nnic + 1, sizeof(struct nic *));
+
+	*nics = NULL;
+	*nnic = 0;
+	memset(p, 0, sizeof(*p));
+	if (!v)
+		return errf(err, errlen, "out of memory");
+	for (size_t i = 0; i < s->nnic; i++) {
+		const struct saved_nic *sn = &s->nics[i];
+
+		if (nic_load(m, sn->name, &v[i], inner, sizeof(inner))) {
+			errf(err, errlen, "%s: it is for %s (%s at %s), but here %s", file,
+			     sn->name, sn->driver, sn->bus, inner);
+			goto fail;
+		}
+		*nnic = i + 1;
+		if (check_nic(sn, file, v[i], err, errlen))
+			goto fail;
+	}
+	plan_init(p, POLICY_RESTORE, v, *nnic);
+	if (!p->nics) {
+		errf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < s->nnic; i++)
+		if (plan_nic(&s->nics[i], file, m, v[i], (int)i, p, err, errlen))
+			goto fail;
+	if (s->rps_sock && m->rps_sock_raw) {
+		snprintf(why, sizeof(why), "saved in %s (machine-wide)", file);
+		if (plan_add(p, -1, CH_SOCK, "/proc/sys/net/core/rps_sock_flow_entries",
+			     m->rps_sock_raw, strdup(s->rps_sock), why)) {
+			errf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	*nics = v;
+	return 0;
+fail:
+	plan_free(p);
+	nics_free(v, *nnic);
+	*nnic = 0;
+	return -1;
+}
+
+int write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(text), off = 0;
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+		return errf(err, errlen, "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		off += (size_t)w;
+	}
+	if (fsync(fd) || close(fd)) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path)) {
+		errf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+fail:
+	errf(err, errlen, "%s: cannot write: %s", path, strerror(errno ? errno : EIO));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IRQSPREAD_STATE_H
+#define IRQSPREAD_STATE_H
+
+#include <stddef.h>
+
+#include "model.h"
+#include "policy.h"
+
+#define STATE_SCHEMA "irqspread-state"
+#define STATE_VERSION 1
+
+/* A saved file, checked for shape and syntax but not yet against the machine. */
+struct saved_irq {
+	int irq;
+	char *name;
+	char *aff;
+};
+
+struct saved_nic {
+	char *name, *driver, *bus, *address;
+	int nrx, ntx;
+	size_t nirq;
+	struct saved_irq *irqs;
+	char **rps, **flow, **xps;	/* per queue; NULL where the file was absent */
+};
+
+struct saved {
+	char *online;
+	char *rps_sock;
+	size_t nnic;
+	struct saved_nic *nics;
+};
+
+/* Every value a policy may write, with what identifies the NIC it belongs to. */
+char *state_dump(const struct machine *m, struct nic **nics, size_t n);
+int state_parse(const char *buf, size_t len, struct saved *s, char *err, size_t errlen);
+void state_free(struct saved *s);
+
+/*
+ * Check @s against the live machine (same NICs, queues, IRQ names, CPUs
+ * online) and plan the writes that bring the saved values back. Loads the
+ * NICs itself into *nics. @file only names the file in messages.
+ */
+int state_plan(const struct saved *s, const char *file, const struct machine *m,
+	       struct nic ***nics, size_t *nnic, struct plan *p,
+	       char *err, size_t errlen);
+
+int write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,405 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# irqspread host tests on the fixture trees: unit, golden, value, round-trip
+# and bad-input checks. One TAP-style line per check, then "N passed, N failed".
+# Every write lands in a copy of a fixture under a temp dir; the fixtures are
+# never touched.
+#
+# usage: run.sh BIN UNIT FIXTURES MANPAGE
+set -u
+
+BIN=$1
+UNIT=$2
+FIX=$3
+MAN=$4
+
+n=0
+passed=0
+failed=0
+# Hundreds of fixture copies: tmpfs when there is one, unless TMPDIR says otherwise.
+base=${TMPDIR:-/tmp}
+[ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
+TMP=$(mktemp -d "$base/irqspread-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+ok() {
+	n=$((n + 1)); passed=$((passed + 1))
+	printf 'ok %d - irqspread: %s\n' "$n" "$*"
+}
+
+notok() {
+	n=$((n + 1)); failed=$((failed + 1))
+	printf 'not ok %d - irqspread: %s\n' "$n" "$*"
+}
+
+# diag FILE: show a file as TAP comments
+diag() {
+	sed -n '1,40s/^/# /p' "$1"
+}
+
+# t DESC CMD...: a check that passes when CMD succeeds
+t() {
+	desc=$1
+	shift
+	if "$@" >"$TMP/t.out" 2>&1; then
+		ok "$desc"
+	else
+		notok "$desc"
+		diag "$TMP/t.out"
+	fi
+}
+
+# fresh NAME: a private copy of a fixture, its path on stdout
+fresh() {
+	rm -rf "$TMP/$1"
+	cp -a "$FIX/$1" "$TMP/$1"
+	echo "$TMP/$1"
+}
+
+same_tree() {
+	diff -r --no-dereference "$1" "$2"
+}
+
+# run SYSROOT ARGS...: irqspread with stdout in $TMP/out, stderr in $TMP/err, rc in $rc
+run() {
+	root=$1
+	shift
+	"$BIN" --sysroot "$root" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	cat "$TMP/err" >>"$TMP/all-stderr"
+}
+
+has() { grep -qF -- "$1" "$2"; }
+
+fixtures=$(cd "$FIX" && for d in */; do [ -d "$d/proc" ] && echo "${d%/}"; done)
+
+# ---- unit tests of the parsers and the loader ----
+"$UNIT" >"$TMP/unit" 2>"$TMP/unit.err"
+urc=$?
+while IFS= read -r line; do
+	case "$line" in
+	"ok - "*) ok "unit: ${line#ok - }" ;;
+	"not ok - "*) notok "unit: ${line#not ok - }" ;;
+	esac
+done <"$TMP/unit"
+if [ $urc -eq 0 ] && [ ! -s "$TMP/unit.err" ]; then
+	ok "unit tests ran to the end, no sanitizer report"
+else
+	notok "unit tests ran to the end, no sanitizer report (rc $urc)"
+	diag "$TMP/unit.err"
+fi
+
+# ---- goldens: show and plan, text and JSON ----
+for f in $fixtures; do
+	for g in show.txt show.json plan.txt plan.json; do
+		exp="$FIX/$f/expected/$g"
+		verb=${g%.*}
+		json=
+		[ "${g#*.}" = json ] && json=--json
+		if [ ! -f "$exp" ]; then
+			notok "$verb ${json:+--json }on $f fixture matches golden (no $exp)"
+			continue
+		fi
+		"$BIN" --sysroot "$FIX/$f" "$verb" $json >"$TMP/golden" 2>"$TMP/golden.err"
+		if cmp -s "$TMP/golden" "$exp"; then
+			ok "$verb ${json:+--json }on $f fixture matches golden"
+		else
+			notok "$verb ${json:+--json }on $f fixture matches golden"
+			diff -u "$exp" "$TMP/golden" | sed -n '1,30s/^/# /p'
+			diag "$TMP/golden.err"
+		fi
+	done
+done
+
+# ---- values the policies must produce ----
+G=$FIX/graviton
+run "$G" plan
+for q in 0 1 2 3 4 5 6 7; do
+	irq=$((41 + q))
+	has "/proc/irq/$irq/smp_affinity_list: 0-63 -> $q " "$TMP/out" ||
+		{ notok "graviton: ens5-Tx-Rx-$q (IRQ $irq) goes to CPU $q"; continue; }
+	ok "graviton: ens5-Tx-Rx-$q (IRQ $irq) goes to CPU $q"
+done
+t "graviton: ENA management IRQ 40 is left alone" sh -c "! grep -q '/proc/irq/40/' '$TMP/out'"
+t "graviton: 8 queues < 64 CPUs: RPS to CPUs 8-63 on every rx queue" \
+	test "$(grep -c 'rps_cpus: 00000000,00000000 -> ffffffff,ffffff00 ' "$TMP/out")" = 8
+t "graviton: RFS 32768 flows / 8 queues = 4096 per queue" \
+	test "$(grep -c 'rps_flow_cnt: 0 -> 4096 ' "$TMP/out")" = 8
+t "graviton: rps_sock_flow_entries 0 -> 32768" has "rps_sock_flow_entries: 0 -> 32768 " "$TMP/out"
+t "graviton: XPS tx-0 gets CPUs 0,8,...,56" has "tx-0/xps_cpus: 00000000,00000000 -> 01010101,01010101 " "$TMP/out"
+t "graviton: XPS tx-7 gets CPUs 7,15,...,63" has "tx-7/xps_cpus: 00000000,00000000 -> 80808080,80808080 " "$TMP/out"
+t "graviton: no irqbalance warning (irqbalance-ui is not irqbalance)" test ! -s "$TMP/err"
+run "$G" plan --flows 1000
+t "graviton: --flows 1000 rounds up: 128 per queue, table 1024" \
+	sh -c "grep -q 'rps_flow_cnt: 0 -> 128 ' '$TMP/out' && grep -q 'rps_sock_flow_entries: 0 -> 1024 ' '$TMP/out'"
+run "$G" plan --cpus 4-7
+t "graviton: --cpus 4-7 puts queues 0-3 and 4-7 on CPUs 4-7" \
+	sh -c "grep -q '/proc/irq/41/smp_affinity_list: 0-63 -> 4 ' '$TMP/out' && grep -q '/proc/irq/45/smp_affinity_list: 0-63 -> 4 ' '$TMP/out'"
+t "graviton: --cpus 4-7: 8 queues >= 4 CPUs, RPS stays off" sh -c "! grep -q 'rps_cpus:' '$TMP/out' && grep -q 'RPS off: 8 rx queues >= 4 CPUs' '$TMP/out'"
+run "$G" plan --policy irq-only
+t "graviton: irq-only plans only smp_affinity_list files" \
+	sh -c "test \$(grep -c '^  /' '$TMP/out') = 8 && test \$(grep -c 'smp_affinity_list' '$TMP/out') = 8"
+
+M=$FIX/m7i
+run "$M" plan
+t "m7i: irqbalance warning names its pid on stderr" has "warning: irqbalance is running (pid 812)" "$TMP/err"
+t "m7i: NIC on node 1 gets node 1 cores 24-47 first, then SMT siblings 72-79" \
+	has "32 queue IRQs on CPUs 24-47,72-79, one per CPU" "$TMP/out"
+t "m7i: ens5-Tx-Rx-25 lands on SMT sibling 73" has "/proc/irq/50/smp_affinity_list: 79 -> 73  # ens5-Tx-Rx-25 on CPU 73 (SMT sibling)" "$TMP/out"
+t "m7i: RPS to node 1 CPUs without IRQs (80-95)" has "RPS to CPUs without NIC IRQs: 80-95" "$TMP/out"
+t "m7i: ens5-Tx-Rx-4 already on CPU 28 is not rewritten" sh -c "! grep -q '/proc/irq/29/' '$TMP/out'"
+run "$M" show
+t "m7i: show prints the irqbalance warning line" has "  warning: irqbalance is running (pid 812)" "$TMP/out"
+t "m7i: show lists SMT sibling threads 48-95" has "smt: 2 threads per core, sibling threads 48-95" "$TMP/out"
+
+run "$FIX/isolcpus" plan
+cpus=$(sed -n 's|.*smp_affinity_list: [^ ]* -> \([0-9]*\) .*|\1|p' "$TMP/out" | sort -un | tr '\n' ' ')
+t "isolcpus: IRQs only on housekeeping CPUs 0,1,8,9 (got $cpus)" test "$cpus" = "0 1 8 9 "
+t "isolcpus: 16 queues on 4 CPUs: RPS off" has "RPS off: 16 rx queues >= 4 CPUs" "$TMP/out"
+
+run "$FIX/cpu256" plan
+t "cpu256: RPS mask has 8 comma groups (80-127,192-255)" \
+	has "-> ffffffff,ffffffff,00000000,00000000,ffffffff,ffff0000,00000000,00000000 " "$TMP/out"
+t "cpu256: bnxt_en queue 15 on CPU 79 of node 1" has "ens2f0np0-TxRx-15 on CPU 79 (core)" "$TMP/out"
+
+run "$FIX/virtio" plan
+t "virtio: virtio_net defaults already are spread (nothing to change)" has "0 files to change, 20 already as planned" "$TMP/out"
+run "$FIX/virtio" show
+t "virtio: input.2 and output.2 are rx/tx queue 2" \
+	sh -c "grep -q 'virtio0-input.2: rx queue 2' '$TMP/out' && grep -q 'virtio0-output.2: tx queue 2' '$TMP/out'"
+t "virtio: virtio0-config is not a queue vector" has "virtio0-config: not a queue vector" "$TMP/out"
+
+run "$FIX/mlx5" show
+t "mlx5: port 1 owns mlx5_comp*@pci:0000:08:00.1 only" \
+	sh -c "sed -n '/^enp8s0f1np1:/,\$p' '$TMP/out' | grep 'mlx5_comp' | grep -v -q '0000:08:00.0' && ! sed -n '/^enp8s0f1np1:/,\$p' '$TMP/out' | grep 'queue' | grep -q '08:00.0'"
+t "mlx5: mlx5_async0 is not a queue vector" has "mlx5_async0@pci:0000:08:00.0: not a queue vector" "$TMP/out"
+
+run "$FIX/e1000e" plan
+t "e1000e: rx-0 on CPU 0, tx-0 on CPU 1" \
+	sh -c "grep -q 'eth0-rx-0 on CPU 0' '$TMP/out' && grep -q 'eth0-tx-0 on CPU 1' '$TMP/out'"
+run "$FIX/e1000e" show
+t "e1000e: single queue: xps_cpus n/a" has "tx-0: xps_cpus n/a" "$TMP/out"
+run "$FIX/igb" show
+t "igb: CPU 3 offline: 3 CPUs online" has "machine: 3 CPUs online (0-2), possible 0-3" "$TMP/out"
+t "igb: link vector eth0 is not a queue vector" has "irq 24 eth0: not a queue vector" "$TMP/out"
+run "$FIX/i40e" show
+t "i40e: i40e-<dev>-TxRx-N recognised, misc vector left alone" \
+	sh -c "grep -q 'IRQ naming TxRx' '$TMP/out' && grep -q 'i40e-0000:00:04.0:misc: not a queue vector' '$TMP/out'"
+run "$FIX/ixgbe" show
+t "ixgbe: <dev>-TxRx-N recognised" has "eth1-TxRx-1: txrx queue 1" "$TMP/out"
+run "$FIX/unknown" show
+t "unknown naming: falls back to msi_irqs and says so" \
+	has "notice: IRQ names of driver foonic not recognised; using the 3 IRQs in /sys/devices/pci0000:00/0000:00:04.0/msi_irqs" "$TMP/out"
+
+# ---- round trips: apply, apply again, check, restore ----
+for f in $fixtures; do
+	for pol in spread irq-only off; do
+		R=$(fresh "$f")
+		cp -a "$R" "$TMP/$f.orig"
+		S="$TMP/$f.$pol.saved.json"
+		rm -f "$S"
+		run "$R" apply --policy "$pol" --save "$S"
+		arc=$rc
+		cp -a "$R" "$TMP/$f.applied"
+		run "$R" apply --policy "$pol" --save "$TMP/unused.json"
+		if [ $arc -eq 0 ] && [ $rc -eq 0 ] && has "nothing to do" "$TMP/out" &&
+			same_tree "$R" "$TMP/$f.applied" >/dev/null && [ ! -e "$TMP/unused.json" ]; then
+			ok "$f: apply --policy $pol, then a second apply writes nothing and says so"
+		else
+			notok "$f: apply --policy $pol, then a second apply writes nothing and says so"
+			diag "$TMP/out"
+			diag "$TMP/err"
+		fi
+		run "$R" check --policy "$pol"
+		t "$f: check --policy $pol exits 0 after apply" test $rc -eq 0
+		if [ -f "$S" ]; then
+			run "$R" restore "$S"
+			what="restore after apply --policy $pol is byte-identical to the start"
+		else
+			# Nothing to do, so nothing saved: the tree must not have moved.
+			rc=0
+			what="apply --policy $pol had nothing to do and left the tree byte-identical"
+		fi
+		if [ $rc -eq 0 ] && same_tree "$TMP/$f.orig" "$R" >"$TMP/d"; then
+			ok "$f: $what"
+		else
+			notok "$f: $what"
+			diag "$TMP/d"
+			diag "$TMP/err"
+		fi
+		rm -rf "$TMP/$f.orig" "$TMP/$f.applied" "$R"
+	done
+done
+
+R=$(fresh graviton)
+run "$R" check
+t "graviton: check exits 1 when the live state drifted" test $rc -eq 1
+t "graviton: check names the drifted files" has "drift: 33 of 33 files differ from policy spread" "$TMP/out"
+run "$R" check nosuchdev
+t "graviton: check exits 2 on an error" test $rc -eq 2
+run "$R" apply
+t "apply without --save keeps its copy under the sysroot" test -f "$R/var/lib/irqspread/saved.json"
+run "$R" apply --policy off
+t "a later apply keeps the first saved state" has "keeping the state saved earlier in" "$TMP/out"
+run "$R" restore "$R/var/lib/irqspread/saved.json"
+rm -rf "$R/var"
+t "restore from the default saved file brings back the start" same_tree "$FIX/graviton" "$R"
+run "$R" save "$TMP/g.json"
+run "$R" restore "$TMP/g.json" --dry-run
+t "save then restore --dry-run plans nothing" has "0 files to change, 33 already as planned" "$TMP/out"
+run "$R" restore "$TMP/g.json"
+t "restore of an unchanged machine says nothing to do" has "nothing to do" "$TMP/out"
+t "graviton: apply --dry-run is plan" sh -c "'$BIN' --sysroot '$R' apply --dry-run >'$TMP/a' && '$BIN' --sysroot '$R' plan >'$TMP/b' && cmp '$TMP/a' '$TMP/b'"
+t "apply --dry-run wrote nothing" same_tree "$FIX/graviton" "$R"
+
+# ---- failed writes roll back ----
+R=$(fresh graviton)
+IRQSPREAD_FAIL_WRITE=/sys/class/net/ens5/queues/rx-2/rps_cpus:EINVAL run "$R" apply --save "$TMP/rb.json"
+t "a failed write makes apply exit non-zero" test $rc -ne 0
+t "the error names the file, the value and the errno" \
+	has "irqspread: /sys/class/net/ens5/queues/rx-2/rps_cpus: cannot write 'ffffffff,ffffff00': Invalid argument (EINVAL); rolled back the 10 files written before it" "$TMP/err"
+t "after rollback the tree is byte-identical to the start" same_tree "$FIX/graviton" "$R"
+IRQSPREAD_FAIL_WRITE=/proc/irq/41/smp_affinity_list:EIO run "$R" apply --save "$TMP/rb.json"
+t "a managed IRQ (EIO) on the first write: nothing written" \
+	sh -c "test $rc -ne 0 && grep -q '/proc/irq/41/smp_affinity_list: cannot write .0.: Input/output error (EIO); nothing else was written' '$TMP/err'"
+t "... and the tree is unchanged" same_tree "$FIX/graviton" "$R"
+run "$R" apply --save "$TMP/rb.json"
+cp -a "$R" "$TMP/g.applied"
+IRQSPREAD_FAIL_WRITE=/proc/sys/net/core/rps_sock_flow_entries:EPERM run "$R" restore "$TMP/rb.json"
+t "a failed restore exits non-zero naming file and errno" \
+	sh -c "test $rc -ne 0 && grep -q 'rps_sock_flow_entries: cannot write .0.: Operation not permitted (EPERM); rolled back the 32 files' '$TMP/err'"
+t "a failed restore leaves the applied state as it was" same_tree "$TMP/g.applied" "$R"
+rm -rf "$TMP/g.applied"
+t "IRQSPREAD_FAIL_READ is ignored without --sysroot (never fakes a real failure)" \
+	sh -c "IRQSPREAD_FAIL_READ=/proc/interrupts:EIO '$BIN' show >/dev/null 2>'$TMP/e'; ! grep -q 'interrupts: cannot read: Input/output error' '$TMP/e'"
+
+# ---- bad input: one clear line, non-zero exit, nothing changed ----
+# bad DESC EXPECTED FIXTURE ARGS...: run on a fresh copy, compare the tree after
+bad() {
+	desc=$1
+	want=$2
+	fx=$3
+	shift 3
+	R=$(fresh "$fx")
+	run "$R" "$@"
+	lines=$(wc -l <"$TMP/err")
+	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && has "$want" "$TMP/err" &&
+		same_tree "$FIX/$fx" "$R" >/dev/null; then
+		ok "bad input: $desc"
+	else
+		notok "bad input: $desc (rc $rc, $lines stderr lines)"
+		diag "$TMP/err"
+	fi
+}
+
+bad "unknown device" "irqspread: eth9: no such network device (not in /sys/class/net)" graviton apply eth9
+bad "virtual device" "irqspread: lo: a virtual device (no /sys/class/net/lo/device)" graviton plan lo
+bad "malformed cpulist" "irqspread: --cpus '0-3,x': malformed cpulist: expected a CPU number ('x' at offset 4)" graviton apply --cpus 0-3,x
+bad "reversed range" "irqspread: --cpus '7-2': malformed cpulist: range ends before it starts" graviton apply --cpus 7-2
+bad "CPU out of range" "irqspread: --cpus '0-64': CPU 64 is out of range (possible CPUs 0-63)" graviton apply --cpus 0-64
+bad "CPU offline" "irqspread: --cpus '2-3': CPU 3 is offline (online CPUs 0-2)" igb apply --cpus 2-3
+bad "unknown policy" "irqspread: --policy 'fast': unknown policy (want spread, irq-only or off)" graviton apply --policy fast
+bad "bad --flows" "irqspread: --flows '0': want a number from 1 to 1073741824" graviton apply --flows 0
+bad "unknown verb" "irqspread: unknown verb 'spread'" graviton spread
+bad "unknown option" "irqspread: unknown option '--force'" graviton apply --force
+bad "option of another verb" "irqspread: --json does not apply to check" graviton check --json
+bad "save without FILE" "irqspread: save needs a FILE" graviton save
+bad "no such sysroot" "irqspread: --sysroot $TMP/nowhere: No such file or directory" graviton --sysroot "$TMP/nowhere" show
+bad "device named twice" "irqspread: ens5: named twice" graviton apply ens5 ens5
+
+IRQSPREAD_FAIL_READ=/sys/class/net/ens5/queues/rx-3/rps_cpus:EACCES \
+	bad "unreadable sysfs file (EACCES)" "irqspread: /sys/class/net/ens5/queues/rx-3/rps_cpus: cannot read: Permission denied" graviton apply
+IRQSPREAD_FAIL_READ=/proc/interrupts:EIO \
+	bad "unreadable /proc/interrupts" "irqspread: /proc/interrupts: cannot read: Input/output error" graviton show
+IRQSPREAD_FAIL_READ=/sys/class/net/ens5/queues:EACCES \
+	bad "unlistable queues directory" "irqspread: /sys/class/net/ens5/queues: cannot list: Permission denied" graviton plan
+
+# A directory where a file should be: a real unreadable sysfs entry, no variable.
+mkbad() {
+	rm -rf "$TMP/broken"
+	cp -a "$FIX/$1" "$TMP/broken"
+}
+badtree() {
+	desc=$1
+	want=$2
+	shift 2
+	cp -a "$TMP/broken" "$TMP/broken.orig"
+	"$BIN" --sysroot "$TMP/broken" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	lines=$(wc -l <"$TMP/err")
+	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && has "$want" "$TMP/err" &&
+		same_tree "$TMP/broken.orig" "$TMP/broken" >/dev/null; then
+		ok "bad input: $desc"
+	else
+		notok "bad input: $desc (rc $rc, $lines stderr lines)"
+		diag "$TMP/err"
+	fi
+	rm -rf "$TMP/broken.orig"
+}
+mkbad graviton
+rm "$TMP/broken/proc/irq/43/smp_affinity_list"
+mkdir "$TMP/broken/proc/irq/43/smp_affinity_list"
+badtree "sysfs file that is a directory" "irqspread: /proc/irq/43/smp_affinity_list: cannot read: Is a directory" apply
+mkbad graviton
+echo "0-3,zz" >"$TMP/broken/proc/irq/44/smp_affinity_list"
+badtree "garbage in smp_affinity_list" "irqspread: /proc/irq/44/smp_affinity_list: malformed cpulist '0-3,zz'" apply
+mkbad graviton
+echo "ffffffff,fffffg00" >"$TMP/broken/sys/class/net/ens5/queues/rx-1/rps_cpus"
+badtree "garbage in rps_cpus" "irqspread: /sys/class/net/ens5/queues/rx-1/rps_cpus: malformed mask 'ffffffff,fffffg00': expected a hex digit" apply
+mkbad graviton
+printf 'garbage\n' >"$TMP/broken/proc/interrupts"
+badtree "garbage /proc/interrupts" "irqspread: /proc/interrupts: cannot parse: header: expected CPUn column labels" plan
+mkbad graviton
+rm "$TMP/broken/sys/devices/system/cpu/online"
+badtree "missing cpu/online" "irqspread: /sys/devices/system/cpu/online: cannot read: No such file or directory" show
+
+# Saved files that are not, or not for this machine.
+R=$(fresh graviton)
+"$BIN" --sysroot "$R" save "$TMP/graviton.json" >/dev/null
+printf '{"schema": "irqspread-state", "version": 1, "online": ' >"$TMP/trunc.json"
+bad "truncated saved file" "irqspread: $TMP/trunc.json: not a saved irqspread state: JSON ends early" graviton restore "$TMP/trunc.json"
+printf 'not json\n' >"$TMP/nojson.json"
+bad "saved file that is not JSON" "irqspread: $TMP/nojson.json: not a saved irqspread state: JSON error at byte" graviton restore "$TMP/nojson.json"
+sed 's/"version": 1/"version": 7/' "$TMP/graviton.json" >"$TMP/v7.json"
+bad "saved file of a future version" "irqspread: $TMP/v7.json: not a saved irqspread state: version 7, this irqspread reads version 1" graviton restore "$TMP/v7.json"
+bad "missing saved file" "irqspread: $TMP/none.json: cannot read: No such file or directory" graviton restore "$TMP/none.json"
+bad "saved file for another machine's NIC" \
+	"irqspread: $TMP/graviton.json: it is for ens5 (ena at 0000:00:05.0), but here ens5: no such network device" \
+	virtio restore "$TMP/graviton.json"
+R=$(fresh igb)
+"$BIN" --sysroot "$R" save "$TMP/igb.json" >/dev/null
+bad "saved file for another NIC of the same name" \
+	"irqspread: $TMP/igb.json: it is for eth0 (igb at 0000:00:04.0, 52:54:00:00:04:10); here eth0 is e1000e at 0000:00:04.0 (52:54:00:00:04:20)" \
+	e1000e restore "$TMP/igb.json"
+sed 's/"rps_cpus": "0"/"rps_cpus": "8"/' "$TMP/igb.json" >"$TMP/igb-offline.json"
+bad "saved mask naming an offline CPU" "irqspread: $TMP/igb-offline.json: eth0 rx-0 rps_cpus 8 names CPU 3, which is offline (online CPUs 0-2)" \
+	igb restore "$TMP/igb-offline.json"
+sed '0,/"smp_affinity_list": "0-63"/s//"smp_affinity_list": "0-70"/' "$TMP/graviton.json" >"$TMP/g-range.json"
+bad "saved affinity naming CPU 64 of 64" "names CPU 64, out of range here (possible CPUs 0-63)" graviton restore "$TMP/g-range.json"
+sed 's/"ens5-Tx-Rx-7"/"ens5-Tx-Rx-9"/' "$TMP/graviton.json" >"$TMP/g-gone.json"
+bad "saved IRQ that is gone" "irqspread: $TMP/g-gone.json: ens5: IRQ ens5-Tx-Rx-9 (48 when saved) is gone" graviton restore "$TMP/g-gone.json"
+bad "restore with a DEV" "irqspread: restore takes one FILE and no DEV" graviton restore "$TMP/graviton.json" ens5
+
+# ---- --help and the man page tell the same story ----
+"$BIN" --help >"$TMP/help"
+missing=
+for word in $(grep -o -- '--[a-z][a-z-]*' "$TMP/help" | sort -u) show plan apply check save restore spread irq-only off; do
+	esc=$(printf '%s' "$word" | sed 's/-/\\-/g')
+	grep -qF -- "$esc" "$MAN" || missing="$missing $word"
+done
+t "every option, verb and policy of --help is in the man page (missing:$missing)" test -z "$missing"
+missing=
+for word in $(grep '^\.BR \\-' "$MAN" | grep -o '\\-\\-[a-z][-a-z\\]*' | sed 's/\\f.*//; s/\\-/-/g' | sort -u); do
+	grep -qF -- "$word" "$TMP/help" || missing="$missing $word"
+done
+t "every option of the man page is in --help (missing:$missing)" test -z "$missing"
+
+if grep -q -e 'Sanitizer' -e 'runtime error:' "$TMP/all-stderr"; then
+	notok "no sanitizer report in any run"
+	grep -m 5 -e 'Sanitizer' -e 'runtime error:' "$TMP/all-stderr" | sed 's/^/# /'
+else
+	ok "no sanitizer report in any run ($(wc -l <"$TMP/all-stderr") stderr lines checked)"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the buffer parsers, the IRQ naming and the saved-state
+ * loader. Prints "ok - ..." / "not ok - ..." lines; run.sh numbers them.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cpuset.h"
+#include "../interrupts.h"
+#include "../irqname.h"
+#include "../policy.h"
+#include "../state.h"
+
+static int failures;
+
+__attribute__((format(printf, 2, 3)))
+static void check(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - ", cond ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	failures += !cond;
+}
+
+static char *list_of(const char *in)
+{
+	struct cpuset s;
+
+	if (cpulist_parse(in, strlen(in), &s, NULL, 0))
+		return strdup("ERR");
+	return cpulist_str(&s);
+}
+
+static void test_cpulist(void)
+{
+	static const struct {
+		const char *in, *out;
+	} good[] = {
+		{ "0", "0" }, { "0-3", "0-3" }, { "0-3\n", "0-3" }, { "", "" },
+		{ "\n", "" }, { "3,1,2", "1-3" }, { "0-3,8-11", "0-3,8-11" },
+		{ "5,5,5", "5" }, { "0,2,4", "0,2,4" }, { "8191", "8191" },
+		{ "0-8191", "0-8191" }, { "63-64", "63-64" },
+	};
+	static const char *const bad[] = {
+		"x", "0-", "-1", "3-1", "0,,1", "0,", "1 2", "8192", "0-99999",
+		"0x3", "1-2-3", " 1",
+	};
+	char err[128];
+	struct cpuset s;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *o = list_of(good[i].in);
+
+		char in[32];
+
+		snprintf(in, sizeof(in), "%.*s%s", (int)strcspn(good[i].in, "\n"), good[i].in,
+			 strchr(good[i].in, '\n') ? "\\n" : "");
+		check(o && strcmp(o, good[i].out) == 0, "cpulist '%s' reads as '%s' (got '%s')",
+		      in, good[i].out, o ? o : "NULL");
+		free(o);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		check(cpulist_parse(bad[i], strlen(bad[i]), &s, err, sizeof(err)) == -1 && err[0],
+		      "cpulist '%s' is refused with a reason (%s)", bad[i], err);
+	}
+	/* Not NUL-terminated: the length is the end. */
+	check(cpulist_parse("1,2-9", 3, &s, NULL, 0) == 0 && cpuset_count(&s) == 2 &&
+	      cpuset_has(&s, 2) && !cpuset_has(&s, 3), "cpulist stops at the given length");
+}
+
+static void test_cpumask(void)
+{
+	struct cpuset s;
+	char err[128], *o;
+
+	check(cpumask_parse("f", 1, &s, NULL, 0) == 0 && cpuset_count(&s) == 4 &&
+	      cpuset_has(&s, 3), "mask 'f' is CPUs 0-3");
+	check(cpumask_parse("00000000,00000001\n", 18, &s, NULL, 0) == 0 &&
+	      cpuset_count(&s) == 1 && cpuset_has(&s, 0), "mask 00000000,00000001 is CPU 0");
+	check(cpumask_parse("1,00000000", 10, &s, NULL, 0) == 0 && cpuset_count(&s) == 1 &&
+	      cpuset_has(&s, 32), "a short first group is the high one (CPU 32)");
+	check(cpumask_parse("80000000,00000000,00000000,00000000,00000000,00000000,00000000,00000000",
+			    71, &s, NULL, 0) == 0 && cpuset_count(&s) == 1 && cpuset_has(&s, 255),
+	      "256-CPU mask: 8 comma groups, top bit is CPU 255");
+	check(cpumask_parse("ffffffff,ffffffff,00000000,00000000,ffffffff,ffff0000,00000000,00000000",
+			    71, &s, NULL, 0) == 0 && cpuset_count(&s) == 112 &&
+	      cpuset_has(&s, 80) && !cpuset_has(&s, 79) && cpuset_has(&s, 192) &&
+	      !cpuset_has(&s, 191), "256-CPU mask with holes reads CPUs 80-127,192-255");
+	check(cpumask_parse("ABCDEF01", 8, &s, NULL, 0) == 0 && cpuset_has(&s, 0) &&
+	      cpuset_has(&s, 31), "upper-case hex is accepted");
+	check(cpumask_parse("100000000", 9, &s, err, sizeof(err)) == -1,
+	      "a group of 9 hex digits is refused (%s)", err);
+	check(cpumask_parse("", 0, &s, err, sizeof(err)) == -1, "an empty mask is refused");
+	check(cpumask_parse("f,,f", 4, &s, err, sizeof(err)) == -1, "an empty group is refused");
+	check(cpumask_parse("fg", 2, &s, err, sizeof(err)) == -1, "'fg' is refused (%s)", err);
+	check(cpumask_parse("0x3", 3, &s, err, sizeof(err)) == -1, "'0x3' is refused");
+	/* 257 groups: bit 8192 and up cannot exist. */
+	{
+		size_t n = (size_t)257 * 9;
+		char *big = malloc(n + 1);
+
+		memcpy(big, "00000001", 8);
+		for (size_t g = 1; g < 257; g++)
+			memcpy(big + 8 + (g - 1) * 9, ",00000000", 9);
+		check(cpumask_parse(big, n - 1, &s, err, sizeof(err)) == -1,
+		      "a mask naming CPU 8192 is refused (%s)", err);
+		big[7] = '0';
+		check(cpumask_parse(big, n - 1, &s, NULL, 0) == 0 && cpuset_empty(&s),
+		      "257 zero groups are just an empty mask");
+		free(big);
+	}
+	cpuset_zero(&s);
+	cpuset_set(&s, 0);
+	o = cpumask_str(&s, 4);
+	check(o && strcmp(o, "1") == 0, "4 CPUs print as one digit, like %%*pb (%s)", o);
+	free(o);
+	cpuset_zero(&s);
+	cpuset_set_range(&s, 8, 63);
+	o = cpumask_str(&s, 64);
+	check(o && strcmp(o, "ffffffff,ffffff00") == 0, "CPUs 8-63 of 64 print as ffffffff,ffffff00 (%s)", o);
+	free(o);
+	o = cpumask_str(&s, 48);
+	check(o && strcmp(o, "ffff,ffffff00") == 0, "a 48-bit mask has a short first group (%s)", o);
+	free(o);
+	cpuset_zero(&s);
+	o = cpumask_str(&s, 256);
+	check(o && strcmp(o, "00000000,00000000,00000000,00000000,00000000,00000000,00000000,00000000") == 0,
+	      "an empty 256-CPU mask prints 8 zero groups");
+	free(o);
+	/* Round trip over pseudo-random sets and widths. */
+	{
+		unsigned int seed = 12345;
+		int okc = 0;
+
+		for (int t = 0; t < 500; t++) {
+			struct cpuset a, b;
+			int nbits = 1 + (int)((seed = seed * 1103515245 + 12345) % CPUSET_MAX);
+			char *m, *l;
+
+			cpuset_zero(&a);
+			for (int k = 0; k < 40; k++)
+				cpuset_set(&a, (int)((seed = seed * 1103515245 + 12345) % (unsigned)nbits));
+			m = cpumask_str(&a, nbits);
+			l = cpulist_str(&a);
+			okc += m && l && !cpumask_parse(m, strlen(m), &b, NULL, 0) && cpuset_equal(&a, &b) &&
+			       !cpulist_parse(l, strlen(l), &b, NULL, 0) && cpuset_equal(&a, &b);
+			free(m);
+			free(l);
+		}
+		check(okc == 500, "mask and list print/parse round trips (%d/500)", okc);
+	}
+	check(value_equal(CH_RPS, "0", "00000000,00000000") &&
+	      !value_equal(CH_RPS, "1", "00000000,00000000") &&
+	      value_equal(CH_IRQ, "0-3", "0,1,2,3") && value_equal(CH_FLOW, "4096", "4096") &&
+	      !value_equal(CH_FLOW, "0", "4096"), "values compare as the kernel reads them");
+}
+
+static const char x86[] =
+"            CPU0       CPU1       CPU2       CPU3\n"
+"   0:         36          0          0          0   IO-APIC    2-edge      timer\n"
+"  24:          1          2          3          4   PCI-MSI 65536-edge      virtio0-config\n"
+"  25:     500000          0          0          0   PCI-MSI 65537-edge      virtio0-input.0\n"
+"  40:          0          0          0          0   PCI-MSI 1-edge\n"
+"  41:          7          0          0          0   IO-APIC   11-fasteoi   uhci_hcd:usb1, eth1\n"
+" NMI:          0          0          0          0   Non-maskable interrupts\n"
+" ERR:          0\n"
+" MIS:          0\n";
+
+static const char arm64[] =
+"           CPU0       CPU1       CPU4\n"
+" 11:     123456       7890          5     GICv3  27 Level     arch_timer\n"
+" 41:          0     999999          0   ITS-MSI 524329 Edge      ens5-Tx-Rx-0\n"
+"IPI0:         1          2          3       Rescheduling interrupts\n"
+"Err:          0\n";
+
+static void test_interrupts(void)
+{
+	struct intr_table t;
+	const struct intr_row *r;
+	char err[128];
+	static const char *const bad[] = {
+		"", "nonsense\n", "  CPU0 CPUx\n", "  CPU1 CPU0\n",
+		"  CPU0\n 1 0 timer\n", "  CPU0\n 1: 99999999999999999999999\n",
+	};
+
+	check(intr_parse(x86, strlen(x86), &t, err, sizeof(err)) == 0, "x86 /proc/interrupts parses (%s)",
+	      err);
+	check(t.ncols == 4 && t.nrows == 8, "x86: 4 columns, 8 rows (%d, %zu)", t.ncols, t.nrows);
+	r = intr_find(&t, 25);
+	check(r && strcmp(r->name, "virtio0-input.0") == 0 && r->counts[0] == 500000 &&
+	      r->total == 500000, "x86: IRQ 25 is virtio0-input.0 with 500000 on CPU0");
+	r = intr_find(&t, 24);
+	check(r && r->total == 10 && r->counts[3] == 4, "x86: per-CPU counts add up");
+	r = intr_find(&t, 41);
+	check(r && strcmp(r->name, "uhci_hcd:usb1, eth1") == 0, "x86: shared IRQ keeps its action list");
+	r = intr_find(&t, 40);
+	check(r && strcmp(r->name, "1-edge") != 0 && r->irq == 40, "x86: an IRQ without action parses");
+	check(t.rows[7].irq == -1 && strcmp(t.rows[7].label, "MIS") == 0 && t.rows[7].total == 0,
+	      "x86: short MIS line parses with zeros");
+	intr_free(&t);
+	check(intr_parse(arm64, strlen(arm64), &t, err, sizeof(err)) == 0 && t.ncols == 3 &&
+	      t.col_cpu[2] == 4, "arm64: header with an offline CPU maps column 2 to CPU4");
+	r = intr_find(&t, 41);
+	check(r && strcmp(r->name, "ens5-Tx-Rx-0") == 0 && r->counts[1] == 999999,
+	      "arm64: ITS-MSI line gives ens5-Tx-Rx-0 on CPU1");
+	check(t.nrows == 4 && t.rows[2].irq == -1, "arm64: IPI0 is not an IRQ number");
+	intr_free(&t);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		check(intr_parse(bad[i], strlen(bad[i]), &t, err, sizeof(err)) == -1 && err[0],
+		      "malformed /proc/interrupts #%zu refused (%s)", i, err);
+	}
+}
+
+static void test_irqname(void)
+{
+	static const struct {
+		const char *name, *dev, *pci;
+		int virtio, role, queue;
+		const char *naming;
+	} cases[] = {
+		{ "ens5-Tx-Rx-3", "ens5", "0000:00:05.0", -1, ROLE_TXRX, 3, "ena" },
+		{ "ena-mgmnt@pci:0000:00:05.0", "ens5", "0000:00:05.0", -1, ROLE_OTHER, -1, NULL },
+		{ "ena-mgmnt@pci:0000:00:06.0", "ens5", "0000:00:05.0", -1, -1, -1, NULL },
+		{ "ens6-Tx-Rx-3", "ens5", "0000:00:05.0", -1, -1, -1, NULL },
+		{ "virtio0-input.2", "eth0", "0000:00:03.0", 0, ROLE_RX, 2, "virtio" },
+		{ "virtio0-output.11", "eth0", "0000:00:03.0", 0, ROLE_TX, 11, "virtio" },
+		{ "virtio0-config", "eth0", "0000:00:03.0", 0, ROLE_OTHER, -1, "virtio" },
+		{ "virtio1-input.0", "eth0", "0000:00:03.0", 0, -1, -1, NULL },
+		{ "virtio10-input.0", "eth0", "0000:00:03.0", 1, -1, -1, NULL },
+		{ "mlx5_comp7@pci:0000:08:00.1", "enp8s0f1np1", "0000:08:00.1", -1, ROLE_TXRX, 7, "mlx5" },
+		{ "mlx5_comp7@pci:0000:08:00.1", "enp8s0f0np0", "0000:08:00.0", -1, -1, -1, NULL },
+		{ "mlx5_async0@pci:0000:08:00.0", "enp8s0f0np0", "0000:08:00.0", -1, ROLE_OTHER, -1, NULL },
+		{ "ice-ens1f0-TxRx-15", "ens1f0", "0000:17:00.0", -1, ROLE_TXRX, 15, "TxRx" },
+		{ "ice-0000:17:00.0:misc", "ens1f0", "0000:17:00.0", -1, ROLE_OTHER, -1, NULL },
+		{ "i40e-enp1s0f0-TxRx-0", "enp1s0f0", "0000:00:04.0", -1, ROLE_TXRX, 0, "TxRx" },
+		{ "eth1-TxRx-1", "eth1", "0000:00:04.0", -1, ROLE_TXRX, 1, "TxRx" },
+		{ "ens2f0np0-TxRx-9", "ens2f0np0", "0000:c1:00.0", -1, ROLE_TXRX, 9, "TxRx" },
+		{ "eth0", "eth0", "0000:00:04.0", -1, ROLE_OTHER, -1, NULL },
+		{ "eth0-rx-0", "eth0", "0000:00:04.0", -1, ROLE_RX, 0, "rx/tx" },
+		{ "eth0-tx-0", "eth0", "0000:00:04.0", -1, ROLE_TX, 0, "rx/tx" },
+		{ "veth0-TxRx-0", "eth0", "0000:00:04.0", -1, -1, -1, NULL },
+		{ "eth0-TxRx-", "eth0", "0000:00:04.0", -1, -1, -1, NULL },
+		{ "eth0-TxRx-1x", "eth0", "0000:00:04.0", -1, -1, -1, NULL },
+		{ "eth0-TxRx-0", "eth", "0000:00:04.0", -1, -1, -1, NULL },
+		{ "foonic-q0@0", "fn0", "0000:00:04.0", -1, -1, -1, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nic_id id = { cases[i].dev, cases[i].pci, cases[i].virtio };
+		const char *naming = NULL;
+		int q, role = irqname_match(cases[i].name, &id, &q, &naming);
+
+		check(role == cases[i].role && q == cases[i].queue &&
+		      (!cases[i].naming || (naming && strcmp(naming, cases[i].naming) == 0)),
+		      "IRQ name '%s' for %s: role %d queue %d (got %d, %d)", cases[i].name,
+		      cases[i].dev, cases[i].role, cases[i].queue, role, q);
+	}
+}
+
+static const char good_state[] =
+"{ \"schema\": \"irqspread-state\", \"version\": 1, \"online\": \"0-3\",\n"
+"  \"rps_sock_flow_entries\": \"0\",\n"
+"  \"nics\": [ { \"name\": \"eth0\", \"driver\": \"igb\", \"bus\": \"0000:00:04.0\",\n"
+"    \"address\": null, \"rx_queues\": 2, \"tx_queues\": 1,\n"
+"    \"irqs\": [ { \"irq\": 25, \"name\": \"eth0-TxRx-0\", \"smp_affinity_list\": \"0-3\" } ],\n"
+"    \"rx\": [ { \"rps_cpus\": \"0\", \"rps_flow_cnt\": \"0\" },\n"
+"              { \"rps_cpus\": null, \"rps_flow_cnt\": null } ],\n"
+"    \"tx\": [ { \"xps_cpus\": null } ] } ] }\n";
+
+static void test_state(void)
+{
+	struct saved s;
+	char err[256];
+	static const struct {
+		const char *from, *to, *what;
+	} breaks[] = {
+		{ "\"version\": 1", "\"version\": 2", "a future version" },
+		{ "\"version\": 1", "\"version\": \"1\"", "a string version" },
+		{ "irqspread-state", "other-state", "another schema" },
+		{ "\"0-3\" } ]", "\"0-x\" } ]", "a malformed affinity" },
+		{ "\"rps_cpus\": \"0\"", "\"rps_cpus\": \"zz\"", "a malformed mask" },
+		{ "\"rps_flow_cnt\": \"0\"", "\"rps_flow_cnt\": \"-1\"", "a negative count" },
+		{ "\"rx_queues\": 2", "\"rx_queues\": 3", "rx entries not matching rx_queues" },
+		{ "\"name\": \"eth0\"", "\"name\": \"../x\"", "a path as device name" },
+		{ "\"irq\": 25", "\"irq\": -1", "a negative IRQ" },
+		{ "\"irq\": 25", "\"irq\": 2.5", "a fractional IRQ" },
+		{ "\"driver\": \"igb\",", "", "a missing driver" },
+		{ "\"nics\": [", "\"nics\": 5, \"x\": [", "nics not an array" },
+		{ "\n", "\n}", "text after the JSON" },
+		{ "\"bus\": \"0000:00:04.0\"", "\"bus\": \"a\\u0000b\"", "a NUL inside a string" },
+	};
+
+	check(state_parse(good_state, strlen(good_state), &s, err, sizeof(err)) == 0,
+	      "a saved state parses (%s)", err);
+	check(s.nnic == 1 && s.nics[0].nrx == 2 && s.nics[0].nirq == 1 &&
+	      s.nics[0].irqs[0].irq == 25 && strcmp(s.nics[0].irqs[0].aff, "0-3") == 0 &&
+	      !s.nics[0].rps[1] && strcmp(s.nics[0].rps[0], "0") == 0 && !s.nics[0].address,
+	      "saved state fields come back with nulls kept");
+	state_free(&s);
+	for (size_t i = 0; i < sizeof(breaks) / sizeof(breaks[0]); i++) {
+		const char *at = strstr(good_state, breaks[i].from);
+		size_t pre = (size_t)(at - good_state);
+		size_t tl = strlen(breaks[i].to), rest = strlen(at + strlen(breaks[i].from));
+		char *buf = malloc(pre + tl + rest + 1);
+
+		memcpy(buf, good_state, pre);
+		memcpy(buf + pre, breaks[i].to, tl);
+		memcpy(buf + pre + tl, at + strlen(breaks[i].from), rest + 1);
+		err[0] = '\0';
+		check(state_parse(buf, strlen(buf), &s, err, sizeof(err)) == -1 && err[0],
+		      "saved state with %s is refused (%s)", breaks[i].what, err);
+		free(buf);
+	}
+	for (size_t cut = 0; cut < strlen(good_state) - 2; cut += 37) {
+		int r = state_parse(good_state, cut, &s, err, sizeof(err));
+
+		if (r == 0)
+			state_free(&s);
+		check(r == -1, "saved state cut at byte %zu is refused (%s)", cut, err);
+	}
+}
+
+int main(void)
+{
+	test_cpulist();
+	test_cpumask();
+	test_interrupts();
+	test_irqname();
+	test_state();
+	return failures ? 1 : 0;
+}
