@@ -13,6 +13,7 @@
 #include <linux/ptrace.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <net/sock.h>
 
 /*
  * The ftrace redirect.  Up to 6.1 arm64 has no DYNAMIC_FTRACE_WITH_ARGS and
@@ -96,6 +97,59 @@ static inline int tsq_set_threaded(struct net_device *dev, bool on)
 #endif
 	rtnl_unlock();
 	return err;
+}
+
+/*
+ * The CPU RFS recorded for the flow at its last sendmsg()/recvmsg(), or -1
+ * (RFS off, entry taken by another flow).  The table moved into
+ * net_hotdata in 6.9 and became a tagged pointer of one-word entries
+ * later; Kbuild probes the headers for the latter (TSQ_HAVE_RPS_TAG_PTR).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#include <net/hotdata.h>
+#include <net/rps.h>
+#endif
+
+static inline int tsq_rfs_cpu(const struct sock *sk)
+{
+	u32 hash = READ_ONCE(sk->sk_rxhash), ident, cpu_mask;
+	int cpu = -1;
+
+	if (!hash)
+		return -1;
+	rcu_read_lock();
+#if defined(TSQ_HAVE_RPS_TAG_PTR)
+	{
+		rps_tag_ptr tag = READ_ONCE(net_hotdata.rps_sock_flow_table);
+		struct rps_sock_flow_table *t;
+
+		cpu_mask = net_hotdata.rps_cpu_mask;
+		if (!tag)
+			goto out;
+		t = rps_tag_to_table(tag);
+		ident = READ_ONCE(t[hash & rps_tag_to_mask(tag)].ent);
+	}
+#else
+	{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+		struct rps_sock_flow_table *t = rcu_dereference(net_hotdata.rps_sock_flow_table);
+
+		cpu_mask = net_hotdata.rps_cpu_mask;
+#else
+		struct rps_sock_flow_table *t = rcu_dereference(rps_sock_flow_table);
+
+		cpu_mask = rps_cpu_mask;
+#endif
+		if (!t)
+			goto out;
+		ident = READ_ONCE(t->ents[hash & t->mask]);
+	}
+#endif
+	if (!((ident ^ hash) & ~cpu_mask) && (ident & cpu_mask) < nr_cpu_ids)
+		cpu = ident & cpu_mask;
+out:
+	rcu_read_unlock();
+	return cpu;
 }
 
 #endif /* _TSQSTEAL_COMPAT_H */

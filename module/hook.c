@@ -128,7 +128,6 @@ int tsq_hook_register(void)
 	if (err) {
 		pr_err("cannot redirect tcp_wfree: %d%s\n", err,
 		       err == -EBUSY ? " (another IPMODIFY user, e.g. a livepatch, owns it)" : "");
-		ftrace_free_filter(&tsq_ftrace_ops);
 		return err;
 	}
 	tsq_hooked = true;
@@ -152,12 +151,21 @@ void tsq_hook_unregister(void)
 		return;
 	/* Waits for RCU-tasks: every handler call has finished counting. */
 	unregister_ftrace_function(&tsq_ftrace_ops);
-	ftrace_free_filter(&tsq_ftrace_ops);
 	while (tsq_hook_inflight_sum())
 		usleep_range(100, 200);
 	/* Let the last caller run tsq_wfree()'s epilogue after its decrement. */
 	synchronize_rcu();
 	tsq_hooked = false;
+}
+
+/*
+ * At unload only: ftrace_free_filter() frees the ops' hashes without
+ * resetting them, so the ops must not be filtered or registered again.
+ */
+void tsq_hook_exit(void)
+{
+	tsq_hook_unregister();
+	ftrace_free_filter(&tsq_ftrace_ops);
 }
 
 bool tsq_hook_active(void)

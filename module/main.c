@@ -308,6 +308,7 @@ static int __init tsq_init(void)
 	return 0;
 
 err_cpuhp:
+	tsq_hook_exit();
 	tsq_stats_exit();
 	cpuhp_remove_state_nocalls(tsq_cpuhp_state);
 err_queues:
@@ -326,7 +327,7 @@ static void __exit tsq_exit(void)
 	mutex_lock(&tsq_cfg_lock);
 	tsq_ready = false;
 	/* 1. No new enqueues, nobody left inside the redirect. */
-	tsq_hook_unregister();
+	tsq_hook_exit();
 	/* 2. No hotplug moves; 3. no polls, timers or IPIs; queued work sent. */
 	cpuhp_remove_state_nocalls(tsq_cpuhp_state);
 	tsq_queues_stop();

@@ -3,9 +3,10 @@
  * Where deferred transmit work goes.
  *
  * local:  the CPU that freed the skb, as stock TSQ does (kept for A/B).
- * home:   the CPU that last received for the flow (sk_incoming_cpu: after
- *         RPS/RFS steering that is where the flow's protocol work runs);
- *         spread when that CPU is not allowed or not usable.
+ * home:   the flow's own CPU: where RFS saw its last sendmsg/recvmsg (the
+ *         application's CPU) when RFS is on, else where its receive
+ *         processing last ran (sk_incoming_cpu, after RPS); spread when
+ *         that CPU is not allowed or not usable.
  * spread: the flow's hash picks two allowed CPUs; the shorter queue wins
  *         (power of two choices), so a burst does not pile on one CPU.
  *
@@ -17,11 +18,18 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "tsqsteal.h"
 
 static bool tsq_usable(struct tsq_queue *q)
 {
 	return READ_ONCE(q->online) && !READ_ONCE(q->starved);
+}
+
+static bool tsq_allowed(struct tsq_cpuset *set, int cpu)
+{
+	return cpu >= 0 && cpu < nr_cpu_ids && cpumask_test_cpu(cpu, &set->mask) &&
+	       tsq_usable(tsq_queue_of(cpu));
 }
 
 static struct tsq_queue *tsq_pick_spread(struct tsq_cpuset *set, struct sock *sk)
@@ -55,9 +63,10 @@ struct tsq_queue *tsq_pick(struct sock *sk, unsigned int this_cpu)
 			goto out;
 		break;
 	case TSQ_POLICY_HOME:
-		cpu = READ_ONCE(sk->sk_incoming_cpu);
-		if (cpu >= 0 && cpu < nr_cpu_ids && cpumask_test_cpu(cpu, &set->mask) &&
-		    tsq_usable(tsq_queue_of(cpu))) {
+		cpu = tsq_rfs_cpu(sk);
+		if (!tsq_allowed(set, cpu))
+			cpu = READ_ONCE(sk->sk_incoming_cpu);
+		if (tsq_allowed(set, cpu)) {
 			q = tsq_queue_of(cpu);
 			goto out;
 		}

@@ -129,6 +129,7 @@ void tsq_rescue_cancel(struct tsq_queue *q);
 int tsq_hook_check(void);
 int tsq_hook_register(void);
 void tsq_hook_unregister(void);
+void tsq_hook_exit(void);
 bool tsq_hook_active(void);
 
 /* stats.c */

@@ -99,9 +99,11 @@ guest() {
 	id="r$$-${BASHPID:-0}-$VM_REQ-$RANDOM"
 	for try in 1 2 3 4 5; do
 		out=$(printf '%s %s\n' "$id" "$enc" | ip netns exec "$VM_NS" timeout "${GUEST_TIMEOUT:-300}" \
-			nc -N "$VM_GUEST_IP" "$VM_AGENT_PORT" 2>/dev/null) || true
+			nc -N -w 10 "$VM_GUEST_IP" "$VM_AGENT_PORT" 2>/dev/null) || true
 		rc=$(printf '%s\n' "$out" | sed -n 's/^__tsq_rc=\([0-9]*\)$/\1/p' | tail -n1)
 		[ -n "$rc" ] && break
+		# A dead guest (panic, QEMU gone) answers nothing: do not wait.
+		vm_alive || break
 		[ "${GUEST_TIMEOUT:-300}" -le 5 ] && break
 		sleep 1
 	done

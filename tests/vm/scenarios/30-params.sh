@@ -7,7 +7,7 @@ check "$CELL: insmod for parameter writes" tsq_load
 bad() {
 	check "$CELL: write $1='$2' is refused, value unchanged" guest "
 		old=\$(cat $PARAMS/$1)
-		! printf '%s' '$2' > $PARAMS/$1 && test \"\$(cat $PARAMS/$1)\" = \"\$old\""
+		! echo '$2' > $PARAMS/$1 && test \"\$(cat $PARAMS/$1)\" = \"\$old\""
 }
 bad policy bogus
 bad policy ''

@@ -1,50 +1,55 @@
-# Starvation: a SCHED_FIFO 99 busy loop pinned to the NIC's IRQ CPU while
-# flows run.  With tsqsteal the starvation timer must rescue the work
-# queued there (rescued > 0) and flows keep at least half of their
-# unhogged throughput.  The stock kernel's figures are shown beside it.
+# Starvation: a SCHED_FIFO 99 busy loop on a CPU that holds queued
+# deferred-xmit work must not stall the flows queued there: the rescue
+# timer hands the queue to another CPU (rescued > 0) and flows keep at
+# least half of their unhogged throughput.
 #
 # "Unhogged" is the same busy loop at SCHED_IDLE: under TCG a spinning
 # vCPU costs the host a core whatever its priority, so only an equal loop
 # separates starvation from lost host capacity.
 #
-# Measured both with the NIC's NAPI in softirq and threaded (echo 1 >
-# .../eth0/threaded); the check uses the threaded case: with the NIC's own
-# completion processing in softirq on the hogged CPU, no placement of TSQ
-# work can keep flows going, stock or not.
+# Two placements of the hog:
+#  - on a CPU that takes no NIC interrupt but gets tsqsteal work (policy
+#    spread over all CPUs): the case the rescue exists for.  Asserted, and
+#    shown beside the same run with the rescue effectively off
+#    (starve_us=10 s).
+#  - on the NIC's IRQ CPU: there the NIC's own completion processing is
+#    starved too (its softirq or NAPI thread), stock or not, so flows fall
+#    whatever TSQ does; reported, not asserted.
 
-hog=$(echo "$IRQ_CPUS" | awk '{ print $1 }')
 dur=$T_TRAFFIC
 [ "$dur" -lt 5 ] && dur=5
+irq=$(echo "$IRQ_CPUS" | awk '{ print $1 }')
+other=$(($(guest nproc) - 1))
 
-# rate free|hog: MB/s of wrk on 1 MiB objects, 32 connections, beside an
-# idle-class (free) or FIFO 99 (hog) busy loop on the IRQ CPU.
+# rate CPU idle|fifo: MB/s of wrk on 1 MiB objects, 32 connections, beside
+# a busy loop of that class on CPU.
 rate() {
-	local r pol=idle
-	[ "$1" = hog ] && pol=fifo
-	guest "/opt/tsq/tsqhog $hog $((dur + 2)) $pol >/dev/null 2>&1 &" >/dev/null
+	local r
+	guest "/opt/tsq/tsqhog $1 $((dur + 2)) $2 >/dev/null 2>&1 &" >/dev/null
 	sleep 0.5
 	r=$(wrk_run "$dur" 32 1m.bin | awk '{ print $2 }')
 	sleep 2
 	echo "$r"
 }
 
-for mode in 0 1; do
-	guest "echo $mode > /sys/class/net/eth0/threaded" >/dev/null
-	stock_free=$(rate free)
-	stock_hog=$(rate hog)
-	tsq_load policy=spread >/dev/null
-	tsq_free=$(rate free)
-	r0=$(tsq_stat rescued_by)
-	tsq_hog=$(rate hog)
-	r1=$(tsq_stat rescued_by)
-	echo "# $CELL: NIC threaded=$mode: stock ${stock_free} MB/s unhogged, ${stock_hog} hogged;" \
-		"tsqsteal ${tsq_free} unhogged, ${tsq_hog} hogged; rescued $r0 -> $r1"
-	tsq_unload >/dev/null
-done
-
+check "$CELL: insmod for the starvation test" tsq_load policy=spread
+free=$(rate "$other" idle)
+r0=$(tsq_stat rescued_by)
+hogged=$(rate "$other" fifo)
+r1=$(tsq_stat rescued_by)
+guest "echo 10000000 > $PARAMS/starve_us" >/dev/null
+norescue=$(rate "$other" fifo)
+guest "echo 2000 > $PARAMS/starve_us" >/dev/null
+echo "# $CELL: FIFO hog on CPU $other (queue CPU): tsqsteal ${hogged} of ${free} MB/s; rescue off ${norescue}; rescued $r0 -> $r1"
 check "$CELL: starvation: the hogged CPU's queue was rescued ($r0 -> $r1)" test "$r1" -gt "$r0"
-check "$CELL: starvation: flows keep >= 50% of unhogged throughput with tsqsteal ($tsq_hog of $tsq_free MB/s; stock $stock_hog of $stock_free)" \
-	awk -v h="$tsq_hog" -v f="$tsq_free" 'BEGIN { exit !(f > 0 && h >= 0.5 * f) }'
-guest "echo 0 > /sys/class/net/eth0/threaded" >/dev/null
-out=$(bulk 64) && tap_ok "$CELL: starvation: bulk flows intact after the hog ($out)" ||
-	tap_fail "$CELL: starvation: bulk flows intact after the hog" "$out"
+check "$CELL: starvation: flows keep >= 50% of unhogged throughput ($hogged of $free MB/s; rescue off: $norescue)" \
+	awk -v h="$hogged" -v f="$free" 'BEGIN { exit !(f > 0 && h >= 0.5 * f) }'
+
+t_free=$(rate "$irq" idle)
+t_hog=$(rate "$irq" fifo)
+tsq_unload >/dev/null
+s_free=$(rate "$irq" idle)
+s_hog=$(rate "$irq" fifo)
+echo "# $CELL: FIFO hog on the IRQ CPU $irq: stock ${s_hog} of ${s_free} MB/s, tsqsteal ${t_hog} of ${t_free} MB/s"
+out=$(bulk 64) && tap_ok "$CELL: starvation: bulk flows intact after the hogs ($out)" ||
+	tap_fail "$CELL: starvation: bulk flows intact after the hogs" "$out"
