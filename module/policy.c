@@ -23,7 +23,8 @@
 
 static bool tsq_usable(struct tsq_queue *q)
 {
-	return READ_ONCE(q->online) && !READ_ONCE(q->starved);
+	return READ_ONCE(q->online) &&
+	       time_after_eq(jiffies, READ_ONCE(q->starved_until));
 }
 
 static bool tsq_allowed(struct tsq_cpuset *set, int cpu)

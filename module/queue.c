@@ -257,7 +257,7 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 	LIST_HEAD(batch);
 
 	q->stats.polls++;
-	WRITE_ONCE(q->starved, false);
+	WRITE_ONCE(q->starved_until, jiffies);
 	if (since && READ_ONCE(q->len))
 		tsq_stats_wait(q, now - since);
 
@@ -311,6 +311,7 @@ static int tsq_queue_init(unsigned int cpu)
 	INIT_LIST_HEAD(&q->head);
 	q->cpu = cpu;
 	q->online = cpu_online(cpu);
+	q->starved_until = jiffies;
 	INIT_CSD(&q->csd, tsq_ipi, q);
 	tsq_rescue_init(q);
 	netif_napi_add(tsq_dev, &q->napi, tsq_poll);

@@ -8,13 +8,17 @@
  * queue turns non-empty, which still fires on such a CPU.  When the queue
  * has made no progress for starve_us, the timer flags it starving and
  * kicks another allowed CPU, whose poll takes the whole queue; placement
- * then avoids the starved CPU until its own poll runs again.
+ * then avoids the starved CPU until its own poll runs again, or for
+ * TSQ_STARVED_HOLD rescue periods at most: a CPU that nothing is queued
+ * to never polls, and must not stay shunned for good.
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 
 #include "compat.h"
 #include "tsqsteal.h"
+
+#define TSQ_STARVED_HOLD	8
 
 /*
  * The timer re-arms itself with hrtimer_start() rather than by forwarding
@@ -36,7 +40,8 @@ static enum hrtimer_restart tsq_starve_fn(struct hrtimer *t)
 		return HRTIMER_NORESTART;
 	}
 
-	WRITE_ONCE(q->starved, true);
+	WRITE_ONCE(q->starved_until,
+		   jiffies + 1 + nsecs_to_jiffies(TSQ_STARVED_HOLD * limit));
 	cpumask_set_cpu(q->cpu, &tsq_starving);
 	q->stats.rescues++;
 	rescuer = tsq_pick_rescuer(q->cpu);

@@ -58,7 +58,7 @@ struct tsq_queue {
 	struct list_head head;		/* tcp_sock.tsq_node, oldest first */
 	unsigned int len;
 	bool online;			/* false: CPU going down, do not add */
-	bool starved;			/* rescued; placement avoids it */
+	unsigned long starved_until;	/* jiffies; placement avoids it till then */
 	u64 since_ns;			/* oldest unserved work, see queue.c */
 	unsigned int cpu;
 	struct task_struct *ksoftirqd;	/* for tcp_wfree()'s stress test */

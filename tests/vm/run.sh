@@ -27,13 +27,14 @@ mkdir -p "$TAP_DIR"
 
 # helpers CELLDIR ARCH: the static guest helper(s) for the cell's arch.
 helpers() {
-	local cc=gcc
-	[ "$2" = arm64 ] && cc=aarch64-linux-gnu-gcc
-	$cc -static -O2 -Wall -Werror -o "$1/tsqhog" "$here/guest/tsqhog.c"
-	if [ -f "$top/tools/irqspread/Makefile" ]; then
-		make -s -C "$top/tools/irqspread" static CC="$cc" OUT="$1/irqspread" >/dev/null 2>&1 ||
-			rm -f "$1/irqspread"
+	local cc=gcc sa=x86_64 jp=""
+	if [ "$2" = arm64 ]; then
+		cc=aarch64-linux-gnu-gcc sa=aarch64
+		jp=$("$top/tools/irqspread/fetch-jsonc.sh" arm64) || return 1
 	fi
+	$cc -static -O2 -Wall -Werror -o "$1/tsqhog" "$here/guest/tsqhog.c" || return 1
+	make -s -C "$top/tools/irqspread" static CC="$cc" ${jp:+JSONC_PREFIX="$jp"} &&
+		cp "$top/tools/irqspread/irqspread.$sa" "$1/irqspread"
 }
 
 run_cell() {

@@ -117,7 +117,7 @@ static int parse_row(const char *p, const char *e, struct intr_table *t,
 {
 	const char *colon;
 	size_t ll;
-	int col = 0;
+	int col = 0, cap = 0;
 
 	p = skip_blank(p, e);
 	colon = memchr(p, ':', (size_t)(e - p));
@@ -146,11 +146,6 @@ static int parse_row(const char *p, const char *e, struct intr_table *t,
 	}
 	memcpy(r->label, p, ll);
 	r->label[ll] = '\0';
-	r->counts = calloc((size_t)t->ncols, sizeof(*r->counts));
-	if (!r->counts) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	p = colon + 1;
 	while (col < t->ncols) {
 		const char *q = skip_blank(p, e);
@@ -169,7 +164,22 @@ static int parse_row(const char *p, const char *e, struct intr_table *t,
 		}
 		if (q == w || (q < e && !is_blank(*q)))
 			break;
+		/* Grown as read, so memory follows the input, not rows x columns. */
+		if (col == cap) {
+			uint64_t *n;
+
+			cap = cap ? cap * 2 : 8;
+			if (cap > t->ncols)
+				cap = t->ncols;
+			n = realloc(r->counts, (size_t)cap * sizeof(*n));
+			if (!n) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			r->counts = n;
+		}
 		r->counts[col++] = v;
+		r->ncounts = col;
 		if (r->total > UINT64_MAX - v)
 			r->total = UINT64_MAX;
 		else

@@ -10,7 +10,8 @@ struct intr_row {
 	char label[16];		/* "41", "NMI", "IPI0" */
 	int irq;		/* -1 when the label is not a number */
 	uint64_t total;
-	uint64_t *counts;	/* one per column, ncols long */
+	int ncounts;		/* columns on the line: ncols, or fewer (ERR, MIS) */
+	uint64_t *counts;	/* ncounts long; missing columns count 0 */
 	char *desc;		/* everything after the counts, trimmed */
 	char *name;		/* the action name(s): desc after its last double space */
 };

@@ -46,7 +46,7 @@ static const char usage[] =
 "  off       kernel defaults: IRQs on default_smp_affinity, no RPS, RFS or XPS\n"
 "\n"
 "Options:\n"
-"  -j, --json          JSON output (show, plan)\n"
+"  -j, --json          JSON output (show, plan, and apply or restore --dry-run)\n"
 "  -p, --policy P      spread, irq-only or off\n"
 "  -c, --cpus LIST     the CPUs the policy may use, instead of the NIC's node\n"
 "      --flows N       connections to size RFS for (default 32768)\n"
@@ -178,6 +178,11 @@ static const struct verb *check_verb(const struct opts *o)
 					opt_names[b], v->name);
 				return NULL;
 			}
+		if ((o->given & O_JSON) && !(o->given & O_DRY) &&
+		    (strcmp(v->name, "apply") == 0 || strcmp(v->name, "restore") == 0)) {
+			fprintf(stderr, "irqspread: --json applies to %s only with --dry-run\n", v->name);
+			return NULL;
+		}
 		if (o->nargs < v->min_args) {
 			fprintf(stderr, "irqspread: %s needs a FILE\n", v->name);
 			return NULL;

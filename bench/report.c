@@ -1,0 +1,757 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * report: turn a bench run's raw samples into report.json, report.txt
+ * and gnuplot data; check a report's schema; compare two reports.
+ *
+ *   report build DIR          DIR/meta.env, DIR/runs.tsv, DIR/<run>/{snap.0,snap.1,wrk.txt}
+ *   report check REPORT.json  schema and "every configuration produced traffic"
+ *   report compare A.json B.json
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "metrics.h"
+#include "parse.h"
+
+#define SCHEMA "tsqsteal-bench/1"
+#define MAX_CONFIGS 16
+#define MAX_REPEATS 32
+
+/* The scalar figures of a window, in report order. */
+enum { M_REQ_S, M_MIB_S, M_P50, M_P99, M_P999, M_MAXMEAN, M_JAIN, M_TSQ_IRQ,
+       M_BUSIEST, M_CPU_PER_MIB, M_CAP_REQ, M_CAP_MIB, M_ERRORS, M_REQUESTS,
+       M_TQ_ENQ, M_TQ_DRAINED, M_TQ_STOLEN, M_TQ_RESCUED, M_TQ_RESCUES, M_N };
+
+static const char *const metric_names[M_N] = {
+	"req_s", "mib_s", "p50_ms", "p99_ms", "p999_ms", "softirq_max_mean",
+	"softirq_jain", "tsq_irq_share", "busiest_busy", "cpu_s_per_mib",
+	"capacity_req_s", "capacity_mib_s", "errors", "requests",
+	"tsq_enqueued", "tsq_drained", "tsq_stolen", "tsq_rescued", "tsq_rescues",
+};
+
+/* Per-CPU series, medians across repeats. */
+enum { P_SOFTIRQ, P_BUSY, P_NET_RX, P_NET_TX, P_TASKLET, P_DRAINED, P_N };
+static const char *const percpu_names[P_N] = {
+	"softirq_frac", "busy_frac", "net_rx", "net_tx", "tasklet", "tsq_drained",
+};
+
+struct config {
+	char name[64];
+	char status[16];                /* ok, skipped, failed */
+	char reason[256];
+	char irq_cpus[64];
+	int nrep, ncpu;
+	double v[MAX_REPEATS][M_N];
+	double pc[MAX_REPEATS][P_N][BENCH_MAX_CPUS];
+	double med[M_N], lo[M_N], hi[M_N];
+	double pcmed[P_N][BENCH_MAX_CPUS];
+};
+
+struct run {
+	char meta[8192];
+	int nconf;
+	struct config conf[MAX_CONFIGS];
+	int vcpus, host_cores, oversubscribed;
+};
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+static char *slurp2(const char *dir, const char *sub, const char *file)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, file);
+	return slurp(path);
+}
+
+static struct config *config_get(struct run *r, const char *name)
+{
+	for (int i = 0; i < r->nconf; i++)
+		if (!strcmp(r->conf[i].name, name))
+			return &r->conf[i];
+	if (r->nconf == MAX_CONFIGS)
+		return NULL;
+	struct config *c = &r->conf[r->nconf++];
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->status, sizeof(c->status), "skipped");
+	return c;
+}
+
+static void window_values(const struct window *w, double *v, double pc[P_N][BENCH_MAX_CPUS])
+{
+	double tq[TQ_NCOLS] = { 0 };
+
+	for (int i = 0; i < w->ncpu; i++) {
+		const struct cpu_window *c = &w->cpu[i];
+
+		pc[P_SOFTIRQ][i] = c->softirq;
+		pc[P_BUSY][i] = c->busy;
+		pc[P_NET_RX][i] = (double)c->si[SI_NET_RX];
+		pc[P_NET_TX][i] = (double)c->si[SI_NET_TX];
+		pc[P_TASKLET][i] = (double)c->si[SI_TASKLET];
+		pc[P_DRAINED][i] = (double)c->tq[TQ_DRAINED];
+		for (int k = 0; k < TQ_NCOLS; k++)
+			tq[k] += (double)c->tq[k];
+	}
+	v[M_REQ_S] = w->req_s;
+	v[M_MIB_S] = w->mib_s;
+	v[M_P50] = w->p50_ms >= 0 ? w->p50_ms : NAN;
+	v[M_P99] = w->p99_ms >= 0 ? w->p99_ms : NAN;
+	v[M_P999] = w->p999_ms >= 0 ? w->p999_ms : NAN;
+	v[M_MAXMEAN] = w->softirq_max_mean;
+	v[M_JAIN] = w->softirq_jain;
+	v[M_TSQ_IRQ] = w->tsq_irq_share;
+	v[M_BUSIEST] = w->busiest;
+	v[M_CPU_PER_MIB] = w->cpu_s_per_mib;
+	v[M_CAP_REQ] = w->capacity_req_s;
+	v[M_CAP_MIB] = w->capacity_mib_s;
+	v[M_ERRORS] = (double)w->errors;
+	v[M_REQUESTS] = (double)w->requests;
+	v[M_TQ_ENQ] = tq[TQ_ENQUEUED];
+	v[M_TQ_DRAINED] = tq[TQ_DRAINED];
+	v[M_TQ_STOLEN] = tq[TQ_STOLEN_BY];
+	v[M_TQ_RESCUED] = tq[TQ_RESCUED_BY];
+	v[M_TQ_RESCUES] = tq[TQ_RESCUES];
+}
+
+/* One line of runs.tsv: CONFIG REP SUBDIR IRQ_CPUS STATUS [REASON]. */
+static int load_run(struct run *r, const char *dir, char *line)
+{
+	char *f[6] = { 0 }, *save = NULL;
+	int n = 0;
+
+	for (char *t = strtok_r(line, "\t", &save); t && n < 6; t = strtok_r(NULL, n == 5 ? "\n" : "\t", &save))
+		f[n++] = t;
+	if (n < 5)
+		return -1;
+	struct config *c = config_get(r, f[0]);
+
+	if (!c)
+		return -1;
+	if (strcmp(f[4], "ok")) {
+		/* A config keeps "ok" once one repeat worked; else the last word. */
+		if (strcmp(c->status, "ok")) {
+			snprintf(c->status, sizeof(c->status), "%s", f[4]);
+			snprintf(c->reason, sizeof(c->reason), "%s", f[5] ? f[5] : "");
+		}
+		return 0;
+	}
+	if (c->nrep == MAX_REPEATS)
+		return -1;
+
+	char *s0 = slurp2(dir, f[2], "snap.0"), *s1 = slurp2(dir, f[2], "snap.1");
+	char *wt = slurp2(dir, f[2], "wrk.txt");
+	static struct snapshot a, b;
+	struct wrk_result w;
+	static struct window win;
+	unsigned char irq[BENCH_MAX_CPUS];
+	int rc = -1;
+
+	if (!s0 || !s1 || !wt || parse_snapshot(s0, &a) || parse_snapshot(s1, &b) ||
+	    parse_wrk(wt, &w) || parse_cpulist(f[3], irq, BENCH_MAX_CPUS) < 0 ||
+	    window_compute(&a, &b, irq, &w, &win)) {
+		fprintf(stderr, "report: %s/%s: unreadable samples, run skipped\n", dir, f[2]);
+		if (strcmp(c->status, "ok")) {
+			snprintf(c->status, sizeof(c->status), "failed");
+			snprintf(c->reason, sizeof(c->reason), "unreadable samples in %s", f[2]);
+		}
+		goto out;
+	}
+	window_values(&win, c->v[c->nrep], c->pc[c->nrep]);
+	c->ncpu = win.ncpu;
+	c->nrep++;
+	snprintf(c->status, sizeof(c->status), "ok");
+	c->reason[0] = '\0';
+	snprintf(c->irq_cpus, sizeof(c->irq_cpus), "%s", f[3]);
+	rc = 0;
+out:
+	free(s0);
+	free(s1);
+	free(wt);
+	return rc;
+}
+
+static void summarise(struct config *c)
+{
+	double x[MAX_REPEATS];
+
+	for (int m = 0; m < M_N; m++) {
+		for (int i = 0; i < c->nrep; i++)
+			x[i] = c->v[i][m];
+		c->lo[m] = min_of(x, c->nrep);
+		c->hi[m] = max_of(x, c->nrep);
+		c->med[m] = median(x, c->nrep);
+	}
+	for (int p = 0; p < P_N; p++)
+		for (int cpu = 0; cpu < c->ncpu; cpu++) {
+			for (int i = 0; i < c->nrep; i++)
+				x[i] = c->pc[i][p][cpu];
+			c->pcmed[p][cpu] = median(x, c->nrep);
+		}
+}
+
+static int meta_int(const struct run *r, const char *key)
+{
+	char v[64];
+
+	return kv_get(r->meta, key, v, sizeof(v)) ? atoi(v) : 0;
+}
+
+static struct json_object *jnum(double x)
+{
+	return isnan(x) || isinf(x) ? NULL : json_object_new_double(round(x * 1e6) / 1e6);
+}
+
+static const struct config *find_ok(const struct run *r, const char *name)
+{
+	for (int i = 0; i < r->nconf; i++)
+		if (!strcmp(r->conf[i].name, name) && !strcmp(r->conf[i].status, "ok"))
+			return &r->conf[i];
+	return NULL;
+}
+
+static int stock_valid(const struct run *r)
+{
+	const struct config *s = find_ok(r, "stock");
+
+	return s && !isnan(s->med[M_TSQ_IRQ]) && s->med[M_TSQ_IRQ] >= 0.70;
+}
+
+/* Targets from the issue, judged on medians; NULL when not measurable. */
+struct target {
+	char name[160];
+	double value, bound;
+	int at_least, met;
+};
+
+static void add_target(struct target *t, int *n, const char *name, double value,
+		       double bound, int at_least)
+{
+	if (*n >= 32 || isnan(value) || isnan(bound))
+		return;
+	snprintf(t[*n].name, sizeof(t[*n].name), "%s", name);
+	t[*n].value = value;
+	t[*n].bound = bound;
+	t[*n].at_least = at_least;
+	t[*n].met = at_least ? value >= bound : value <= bound;
+	(*n)++;
+}
+
+static int targets(const struct run *r, struct target *t)
+{
+	static const char *const ours[] = { "tsq-spread", "tsq-home" };
+	const struct config *stock = find_ok(r, "stock");
+	const struct config *thr = find_ok(r, "threaded"), *tuned = find_ok(r, "tuned");
+	const struct config *ideal = find_ok(r, "ideal");
+	char name[160];
+	int n = 0;
+
+	if (!stock)
+		return 0;
+	add_target(t, &n, "stock: TSQ work on IRQ CPUs >= 70 %", stock->med[M_TSQ_IRQ], 0.70, 1);
+	add_target(t, &n, "stock: softirq max/mean >= 1.8", stock->med[M_MAXMEAN], 1.8, 1);
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+		const struct config *c = find_ok(r, ours[i]);
+		double mm = r->oversubscribed ? 1.3 : 1.2;
+
+		if (!c)
+			continue;
+		snprintf(name, sizeof(name), "%s: softirq max/mean <= %.1f", ours[i], mm);
+		add_target(t, &n, name, c->med[M_MAXMEAN], mm, 0);
+		snprintf(name, sizeof(name), "%s: capacity >= 1.3 x stock", ours[i]);
+		add_target(t, &n, name, c->med[M_CAP_REQ] / stock->med[M_CAP_REQ], 1.3, 1);
+		if (thr) {
+			snprintf(name, sizeof(name), "%s: capacity >= threaded", ours[i]);
+			add_target(t, &n, name, c->med[M_CAP_REQ] / thr->med[M_CAP_REQ], 1.0, 1);
+		}
+		if (tuned) {
+			snprintf(name, sizeof(name), "%s: capacity >= tuned", ours[i]);
+			add_target(t, &n, name, c->med[M_CAP_REQ] / tuned->med[M_CAP_REQ], 1.0, 1);
+		}
+		if (r->oversubscribed)
+			continue;
+		snprintf(name, sizeof(name), "%s: req/s >= 1.2 x stock", ours[i]);
+		add_target(t, &n, name, c->med[M_REQ_S] / stock->med[M_REQ_S], 1.2, 1);
+		if (ideal) {
+			snprintf(name, sizeof(name), "%s: req/s >= 0.95 x ideal", ours[i]);
+			add_target(t, &n, name, c->med[M_REQ_S] / ideal->med[M_REQ_S], 0.95, 1);
+		}
+	}
+	return n;
+}
+
+static struct json_object *config_json(const struct run *r, const struct config *c)
+{
+	struct json_object *o = json_object_new_object(), *s, *pc, *runs;
+	const struct config *stock = find_ok(r, "stock");
+
+	json_object_object_add(o, "name", json_object_new_string(c->name));
+	json_object_object_add(o, "status", json_object_new_string(c->status));
+	if (c->reason[0])
+		json_object_object_add(o, "reason", json_object_new_string(c->reason));
+	if (strcmp(c->status, "ok"))
+		return o;
+	json_object_object_add(o, "irq_cpus", json_object_new_string(c->irq_cpus));
+	json_object_object_add(o, "repeats", json_object_new_int(c->nrep));
+	json_object_object_add(o, "ncpu", json_object_new_int(c->ncpu));
+	if (!strcmp(c->name, "stock"))
+		json_object_object_add(o, "valid", json_object_new_boolean(stock_valid(r)));
+	s = json_object_new_object();
+	for (int m = 0; m < M_N; m++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "median", jnum(c->med[m]));
+		json_object_object_add(e, "min", jnum(c->lo[m]));
+		json_object_object_add(e, "max", jnum(c->hi[m]));
+		json_object_object_add(s, metric_names[m], e);
+	}
+	json_object_object_add(o, "summary", s);
+	pc = json_object_new_object();
+	for (int p = 0; p < P_N; p++) {
+		struct json_object *a = json_object_new_array();
+
+		for (int cpu = 0; cpu < c->ncpu; cpu++)
+			json_object_array_add(a, jnum(c->pcmed[p][cpu]));
+		json_object_object_add(pc, percpu_names[p], a);
+	}
+	json_object_object_add(o, "per_cpu", pc);
+	if (stock) {
+		static const int rm[] = { M_REQ_S, M_MIB_S, M_CAP_REQ, M_CAP_MIB, M_CPU_PER_MIB,
+					  M_MAXMEAN, M_P99 };
+
+		struct json_object *rat = json_object_new_object();
+
+		for (size_t i = 0; i < sizeof(rm) / sizeof(rm[0]); i++)
+			json_object_object_add(rat, metric_names[rm[i]],
+					       jnum(c->med[rm[i]] / stock->med[rm[i]]));
+		json_object_object_add(o, "vs_stock", rat);
+	}
+	runs = json_object_new_array();
+	for (int i = 0; i < c->nrep; i++) {
+		struct json_object *e = json_object_new_object(), *sc = json_object_new_array();
+
+		for (int m = 0; m < M_N; m++)
+			json_object_object_add(e, metric_names[m], jnum(c->v[i][m]));
+		for (int cpu = 0; cpu < c->ncpu; cpu++)
+			json_object_array_add(sc, jnum(c->pc[i][P_SOFTIRQ][cpu]));
+		json_object_object_add(e, "softirq_frac", sc);
+		json_object_array_add(runs, e);
+	}
+	json_object_object_add(o, "runs", runs);
+	return o;
+}
+
+static struct json_object *meta_json(const struct run *r)
+{
+	struct json_object *o = json_object_new_object();
+	const char *p = r->meta;
+	char line[4096];
+
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *eq;
+
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p += n + (e != NULL);
+		eq = strchr(line, '=');
+		if (!eq || line[0] == '#')
+			continue;
+		*eq = '\0';
+		json_object_object_add(o, line, json_object_new_string(eq + 1));
+	}
+	return o;
+}
+
+static void fmt(char *b, size_t n, double x, const char *f)
+{
+	if (isnan(x))
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, f, x);
+}
+
+static void text_report(FILE *out, const struct run *r, const struct target *t, int nt)
+{
+	char acc[64] = "?", kver[128] = "?", arch[32] = "?", nic[32] = "?", q[16] = "?";
+	const struct config *stock = find_ok(r, "stock");
+
+	kv_get(r->meta, "accel", acc, sizeof(acc));
+	kv_get(r->meta, "kver", kver, sizeof(kver));
+	kv_get(r->meta, "arch", arch, sizeof(arch));
+	kv_get(r->meta, "nic", nic, sizeof(nic));
+	kv_get(r->meta, "queues", q, sizeof(q));
+	fprintf(out, "kernel %s (%s), accel %s, host cores %d, vCPUs %d, NIC %s, queues %s\n",
+		kver, arch, acc, r->host_cores, r->vcpus, nic, q);
+	if (r->oversubscribed)
+		fprintf(out, "OVERSUBSCRIBED (vCPUs > host cores): throughput and latency "
+			"comparisons are NOT meaningful; balance figures are.\n");
+	if (!strcmp(acc, "tcg"))
+		fprintf(out, "TCG emulation: absolute figures mean nothing; compare ratios.\n");
+	fprintf(out, "\n%-13s %5s %8s %7s %8s %8s %8s %6s %5s %6s %8s %9s %6s %8s  %s\n",
+		"config", "reps", "req/s", "MiB/s", "p50ms", "p99ms", "p99.9ms", "max/mn",
+		"jain", "TSQ@IRQ", "cpus/MiB", "cap req/s", "xstock", "stolen", "softirq% per CPU");
+	for (int i = 0; i < r->nconf; i++) {
+		const struct config *c = &r->conf[i];
+		char b[16][32];
+
+		if (strcmp(c->status, "ok")) {
+			fprintf(out, "%-13s %s: %s\n", c->name, c->status, c->reason);
+			continue;
+		}
+		fmt(b[0], 32, c->med[M_REQ_S], "%.1f");
+		fmt(b[1], 32, c->med[M_MIB_S], "%.2f");
+		fmt(b[2], 32, c->med[M_P50], "%.0f");
+		fmt(b[3], 32, c->med[M_P99], "%.0f");
+		fmt(b[4], 32, c->med[M_P999], "%.0f");
+		fmt(b[5], 32, c->med[M_MAXMEAN], "%.2f");
+		fmt(b[6], 32, c->med[M_JAIN], "%.2f");
+		fmt(b[7], 32, c->med[M_TSQ_IRQ] * 100, "%.0f%%");
+		fmt(b[8], 32, c->med[M_CPU_PER_MIB], "%.3f");
+		fmt(b[9], 32, c->med[M_CAP_REQ], "%.1f");
+		fmt(b[10], 32, stock ? c->med[M_CAP_REQ] / stock->med[M_CAP_REQ] : NAN, "%.2f");
+		fmt(b[11], 32, c->med[M_TQ_STOLEN], "%.0f");
+		fprintf(out, "%-13s %5d %8s %7s %8s %8s %8s %6s %5s %6s%s %8s %9s %6s %8s ",
+			c->name, c->nrep, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+			c->med[M_TSQ_IRQ] >= 0 && !c->v[0][M_TQ_DRAINED] ? "t" : "d",
+			b[8], b[9], b[10], b[11]);
+		for (int cpu = 0; cpu < c->ncpu; cpu++)
+			fprintf(out, " %.0f", c->pcmed[P_SOFTIRQ][cpu] * 100);
+		if (!strcmp(c->name, "stock") && !stock_valid(r))
+			fprintf(out, "  INVALID: TSQ share on IRQ CPUs < 70%%, stock problem not reproduced");
+		fputc('\n', out);
+	}
+	fprintf(out, "\nTSQ@IRQ: share of TSQ work on the IRQ CPUs, from TASKLET softirqs (t) "
+		"or tsqsteal's drained counter (d).\n");
+	fprintf(out, "cap: req/s divided by the busiest CPU's busy fraction. Medians of repeats; "
+		"min-max in report.json.\n");
+	if (nt)
+		fprintf(out, "\ntargets (medians):\n");
+	for (int i = 0; i < nt; i++)
+		fprintf(out, "  %-4s %-45s %.2f (%s %.2f)\n", t[i].met ? "met" : "MISS",
+			t[i].name, t[i].value, t[i].at_least ? ">=" : "<=", t[i].bound);
+}
+
+static void plot_data(const char *dir, const struct run *r)
+{
+	char path[4096];
+	FILE *f;
+	int maxcpu = 0;
+
+	snprintf(path, sizeof(path), "%s/softirq.dat", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "cpu");
+	for (int i = 0; i < r->nconf; i++) {
+		if (!strcmp(r->conf[i].status, "ok")) {
+			fprintf(f, " %s", r->conf[i].name);
+			if (r->conf[i].ncpu > maxcpu)
+				maxcpu = r->conf[i].ncpu;
+		}
+	}
+	fputc('\n', f);
+	for (int cpu = 0; cpu < maxcpu; cpu++) {
+		fprintf(f, "CPU%d", cpu);
+		for (int i = 0; i < r->nconf; i++)
+			if (!strcmp(r->conf[i].status, "ok"))
+				fprintf(f, " %.2f", r->conf[i].pcmed[P_SOFTIRQ][cpu] * 100);
+		fputc('\n', f);
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/throughput.dat", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "config req_s req_min req_max capacity cap_min cap_max\n");
+	for (int i = 0; i < r->nconf; i++) {
+		const struct config *c = &r->conf[i];
+
+		if (!strcmp(c->status, "ok"))
+			fprintf(f, "%s %.2f %.2f %.2f %.2f %.2f %.2f\n", c->name, c->med[M_REQ_S],
+				c->lo[M_REQ_S], c->hi[M_REQ_S], c->med[M_CAP_REQ], c->lo[M_CAP_REQ],
+				c->hi[M_CAP_REQ]);
+	}
+	fclose(f);
+}
+
+static int write_json(const char *dir, struct json_object *root)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/report.json", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+					     JSON_C_TO_STRING_NOSLASHESCAPE), f);
+	fputc('\n', f);
+	return fclose(f);
+}
+
+static int cmd_build(const char *dir)
+{
+	static struct run r;
+	struct target t[32];
+	char path[4096], line[8192], *meta, *runs, *p;
+	struct json_object *root, *arr;
+	FILE *f;
+	int nt;
+
+	meta = slurp2(dir, ".", "meta.env");
+	runs = slurp2(dir, ".", "runs.tsv");
+	if (!meta || !runs) {
+		fprintf(stderr, "report: %s: no meta.env or runs.tsv\n", dir);
+		free(meta);
+		free(runs);
+		return 1;
+	}
+	snprintf(r.meta, sizeof(r.meta), "%s", meta);
+	free(meta);
+	for (p = runs; *p;) {
+		char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p += n + (e != NULL);
+		if (line[0] && line[0] != '#' && load_run(&r, dir, line) && !r.nconf)
+			break;
+	}
+	free(runs);
+	for (int i = 0; i < r.nconf; i++)
+		summarise(&r.conf[i]);
+	r.vcpus = meta_int(&r, "vcpus");
+	r.host_cores = meta_int(&r, "host_cores");
+	r.oversubscribed = r.host_cores > 0 && r.vcpus > r.host_cores;
+	nt = targets(&r, t);
+
+	root = json_object_new_object();
+	json_object_object_add(root, "schema", json_object_new_string(SCHEMA));
+	json_object_object_add(root, "meta", meta_json(&r));
+	json_object_object_add(root, "vcpus", json_object_new_int(r.vcpus));
+	json_object_object_add(root, "host_cores", json_object_new_int(r.host_cores));
+	json_object_object_add(root, "oversubscribed", json_object_new_boolean(r.oversubscribed));
+	json_object_object_add(root, "throughput_comparable", json_object_new_boolean(!r.oversubscribed));
+	json_object_object_add(root, "stock_valid", json_object_new_boolean(stock_valid(&r)));
+	arr = json_object_new_array();
+	for (int i = 0; i < r.nconf; i++)
+		json_object_array_add(arr, config_json(&r, &r.conf[i]));
+	json_object_object_add(root, "configs", arr);
+	arr = json_object_new_array();
+	for (int i = 0; i < nt; i++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "target", json_object_new_string(t[i].name));
+		json_object_object_add(e, "value", jnum(t[i].value));
+		json_object_object_add(e, "bound", jnum(t[i].bound));
+		json_object_object_add(e, "met", json_object_new_boolean(t[i].met));
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(root, "targets", arr);
+	if (write_json(dir, root)) {
+		fprintf(stderr, "report: %s/report.json: %s\n", dir, strerror(errno));
+		json_object_put(root);
+		return 1;
+	}
+	json_object_put(root);
+	plot_data(dir, &r);
+	snprintf(path, sizeof(path), "%s/report.txt", dir);
+	f = fopen(path, "w");
+	if (f) {
+		text_report(f, &r, t, nt);
+		fclose(f);
+	}
+	text_report(stdout, &r, t, nt);
+	return 0;
+}
+
+static struct json_object *get(struct json_object *o, const char *key, enum json_type type)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+static double summary_median(struct json_object *conf, const char *metric)
+{
+	struct json_object *m = get(get(conf, "summary", json_type_object), metric, json_type_object);
+	struct json_object *v;
+
+	if (!m || !json_object_object_get_ex(m, "median", &v) || !v)
+		return NAN;
+	return json_object_get_double(v);
+}
+
+/* Exit status 0 when the schema holds and every configuration produced traffic. */
+static int cmd_check(const char *path)
+{
+	static const char *const top[] = { "meta", "configs", "targets" };
+	struct json_object *root = json_object_from_file(path), *v, *confs;
+	int bad = 0, ok = 0;
+
+	if (!root) {
+		printf("not json: %s\n", path);
+		return 1;
+	}
+	v = get(root, "schema", json_type_string);
+	if (!v || strcmp(json_object_get_string(v), SCHEMA)) {
+		printf("schema is not %s\n", SCHEMA);
+		bad++;
+	}
+	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+		if (!json_object_object_get_ex(root, top[i], NULL)) {
+			printf("missing %s\n", top[i]);
+			bad++;
+		}
+	if (!get(root, "oversubscribed", json_type_boolean) || !get(root, "stock_valid", json_type_boolean)) {
+		printf("missing oversubscribed/stock_valid\n");
+		bad++;
+	}
+	confs = get(root, "configs", json_type_array);
+	for (size_t i = 0; confs && i < json_object_array_length(confs); i++) {
+		struct json_object *c = json_object_array_get_idx(confs, i);
+		struct json_object *n = get(c, "name", json_type_string), *st = get(c, "status", json_type_string);
+		const char *name = n ? json_object_get_string(n) : "?";
+
+		if (!n || !st) {
+			printf("config %zu: no name or status\n", i);
+			bad++;
+			continue;
+		}
+		if (!strcmp(json_object_get_string(st), "skipped")) {
+			printf("%s: skipped\n", name);
+			continue;
+		}
+		if (strcmp(json_object_get_string(st), "ok")) {
+			printf("%s: %s\n", name, json_object_get_string(st));
+			bad++;
+			continue;
+		}
+		if (!get(c, "per_cpu", json_type_object) || !get(c, "runs", json_type_array)) {
+			printf("%s: missing per_cpu or runs\n", name);
+			bad++;
+		}
+		if (!(summary_median(c, "req_s") > 0) || !(summary_median(c, "mib_s") > 0)) {
+			printf("%s: no traffic\n", name);
+			bad++;
+			continue;
+		}
+		ok++;
+	}
+	if (!ok) {
+		printf("no configuration with traffic\n");
+		bad++;
+	}
+	json_object_put(root);
+	return bad ? 1 : 0;
+}
+
+static int cmd_compare(const char *pa, const char *pb)
+{
+	static const char *const ms[] = { "req_s", "mib_s", "capacity_req_s", "softirq_max_mean",
+					  "softirq_jain", "tsq_irq_share", "p99_ms", "cpu_s_per_mib" };
+	struct json_object *a = json_object_from_file(pa), *b = json_object_from_file(pb);
+	struct json_object *ca, *cb;
+	int rc = 0;
+
+	if (!a || !b) {
+		fprintf(stderr, "compare: cannot read %s\n", a ? pb : pa);
+		rc = 1;
+		goto out;
+	}
+	ca = get(a, "configs", json_type_array);
+	cb = get(b, "configs", json_type_array);
+	printf("B/A ratio of medians (A = %s, B = %s)\n%-13s", pa, pb, "config");
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++)
+		printf(" %14s", ms[i]);
+	putchar('\n');
+	for (size_t i = 0; ca && cb && i < json_object_array_length(ca); i++) {
+		struct json_object *x = json_object_array_get_idx(ca, i);
+		struct json_object *nx = get(x, "name", json_type_string);
+
+		for (size_t j = 0; nx && j < json_object_array_length(cb); j++) {
+			struct json_object *y = json_object_array_get_idx(cb, j);
+			struct json_object *ny = get(y, "name", json_type_string);
+
+			if (!ny || strcmp(json_object_get_string(nx), json_object_get_string(ny)) ||
+			    !get(x, "summary", json_type_object) || !get(y, "summary", json_type_object))
+				continue;
+			printf("%-13s", json_object_get_string(nx));
+			for (size_t k = 0; k < sizeof(ms) / sizeof(ms[0]); k++) {
+				double r = summary_median(y, ms[k]) / summary_median(x, ms[k]);
+
+				if (isnan(r) || isinf(r))
+					printf(" %14s", "-");
+				else
+					printf(" %14.3f", r);
+			}
+			putchar('\n');
+		}
+	}
+	if (get(a, "oversubscribed", json_type_boolean) &&
+	    (json_object_get_boolean(get(a, "oversubscribed", json_type_boolean)) ||
+	     json_object_get_boolean(get(b, "oversubscribed", json_type_boolean))))
+		printf("an input is oversubscribed: throughput ratios are not meaningful\n");
+out:
+	json_object_put(a);
+	json_object_put(b);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "build"))
+		return cmd_build(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "check"))
+		return cmd_check(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "compare"))
+		return cmd_compare(argv[2], argv[3]);
+	fprintf(stderr, "usage: report build DIR | check REPORT.json | compare A.json B.json\n");
+	return 2;
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the bench's parsers and statistics on fixture text; TAP. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "parse.h"
+
+static int n_test, n_fail;
+
+static void ok(int cond, const char *what)
+{
+	n_test++;
+	if (!cond)
+		n_fail++;
+	printf("%sok %d - bench: %s\n", cond ? "" : "not ", n_test, what);
+}
+
+static int near(double a, double b)
+{
+	return fabs(a - b) < 1e-4 * (fabs(b) > 1 ? fabs(b) : 1);
+}
+
+static char *fixture(const char *dir, const char *name)
+{
+	char path[4096];
+	FILE *f;
+	char *buf;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "unit: no fixture %s\n", path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)len + 1);
+	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		fprintf(stderr, "unit: cannot read %s\n", path);
+		exit(1);
+	}
+	fclose(f);
+	return buf;
+}
+
+static void test_stats(void)
+{
+	double eq[4] = { 1, 1, 1, 1 }, one[4] = { 4, 0, 0, 0 }, m[5] = { 5, 1, NAN, 3, 2 };
+
+	ok(near(jain_index(eq, 4), 1), "Jain's index of equal shares is 1");
+	ok(near(jain_index(one, 4), 0.25), "Jain's index of one CPU taking all is 1/n");
+	ok(near(max_over_mean(one, 4), 4), "max/mean of one CPU taking all is n");
+	ok(isnan(max_over_mean(eq, 0)), "max/mean of nothing is NaN");
+	ok(near(median(m, 5), 2.5), "median skips NaN and averages the middle pair");
+}
+
+static void test_parsers(const char *dir)
+{
+	static struct snapshot s;
+	unsigned char set[BENCH_MAX_CPUS];
+	struct wrk_result w;
+	char *buf, v[64];
+
+	buf = fixture(dir, "snap.0");
+	ok(parse_snapshot(buf, &s) == 0 && s.ncpu == 2 && s.cpu[0].f[ST_SOFTIRQ] == 800 &&
+	   s.cpu[1].f[ST_IDLE] == 5000, "/proc/stat per-CPU ticks");
+	ok(s.si_ncpu == 2 && s.si[SI_TASKLET][0] == 2000 && s.si[SI_NET_RX][1] == 3000 &&
+	   s.si[SI_NET_TX][0] == 1000, "/proc/softirqs NET_TX, NET_RX, TASKLET per CPU");
+	ok(s.tq_ncpu == 0, "snapshot without tsqsteal has no module counters");
+	free(buf);
+	buf = fixture(dir, "tsq.1");
+	ok(parse_snapshot(buf, &s) == 0 && s.tq_ncpu == 2 && s.tq[TQ_DRAINED][1] == 840 &&
+	   s.tq[TQ_STOLEN_BY][1] == 45 && s.tq[TQ_RESCUED_BY][1] == 2 && s.tq[TQ_RESCUES][0] == 2,
+	   "tsqsteal stats table by column name, total row ignored");
+	free(buf);
+	ok(parse_snapshot("==softirqs\nCPU0\n", &s) != 0, "snapshot without /proc/stat is rejected");
+
+	buf = fixture(dir, "wrk-latency.txt");
+	ok(parse_wrk(buf, &w) == 0 && w.requests == 250 && near(w.seconds, 10.02) &&
+	   near(w.bytes, 250.0 * 1048576) && near(w.req_s, 24.95), "wrk summary");
+	ok(near(w.p50_ms, 1580.123) && near(w.p99_ms, 2712) && near(w.p999_ms, 2899.999),
+	   "wrk latency from the done() script wins over the rounded distribution");
+	ok(w.errors == 5, "wrk socket errors and non-2xx counted");
+	free(buf);
+	buf = fixture(dir, "wrk-plain.txt");
+	ok(parse_wrk(buf, &w) == 0 && near(w.p50_ms, 0.85) && near(w.p99_ms, 5.5) && w.p999_ms < 0 &&
+	   near(w.bytes, 5.0 * 1073741824), "wrk --latency distribution in us/ms, GB read, no p99.9");
+	free(buf);
+	buf = fixture(dir, "wrk-broken.txt");
+	ok(parse_wrk(buf, &w) != 0, "wrk output without a summary is rejected");
+	free(buf);
+
+	ok(parse_cpulist("0-2,5\n", set, 8) == 4 && set[2] && set[5] && !set[3], "CPU list ranges");
+	ok(parse_cpulist("0,0,1", set, 8) == 2, "CPU list duplicates count once");
+	ok(parse_cpulist("9", set, 8) < 0 && parse_cpulist("1-x", set, 8) < 0, "bad CPU lists rejected");
+	ok(near(parse_duration_ms("2.5s"), 2500) && near(parse_duration_ms("1.00m"), 60000),
+	   "wrk durations");
+	ok(near(parse_size_bytes("1.5KB"), 1536) && parse_size_bytes("3XB") < 0, "wrk sizes");
+	ok(kv_get("a=1\nvcpus=2\n", "vcpus", v, sizeof(v)) && !strcmp(v, "2") &&
+	   !kv_get("vcpusx=3\n", "vcpus", v, sizeof(v)), "key=value lookup is exact");
+}
+
+static void test_window(const char *dir)
+{
+	static struct snapshot a, b;
+	static struct window win;
+	unsigned char irq[BENCH_MAX_CPUS];
+	struct wrk_result w;
+	char *s0 = fixture(dir, "snap.0"), *s1 = fixture(dir, "snap.1");
+	char *wt = fixture(dir, "wrk-latency.txt");
+
+	parse_cpulist("0", irq, BENCH_MAX_CPUS);
+	ok(!parse_snapshot(s0, &a) && !parse_snapshot(s1, &b) && !parse_wrk(wt, &w) &&
+	   !window_compute(&a, &b, irq, &w, &win), "stock window computes");
+	ok(near(win.cpu[0].softirq, 890.0 / 1300) && near(win.cpu[1].busy, 750.0 / 1350),
+	   "per-CPU softirq and busy fractions from tick deltas");
+	ok(near(win.softirq_max_mean, 1.897335) && near(win.softirq_jain, 0.553947),
+	   "softirq max/mean and Jain across CPUs");
+	ok(!win.tsq_from_module && near(win.tsq_irq_share, 1.0) && win.cpu[0].si[SI_TASKLET] == 2000,
+	   "stock TSQ share from TASKLET counts");
+	ok(near(win.mib_s, 250 / 10.02) && near(win.capacity_req_s, 24.95) &&
+	   near(win.cpu_s_per_mib, (1200.0 / 1300 + 350.0 / 1350) / (250 / 10.02)),
+	   "throughput, capacity and CPU-seconds per MiB");
+	free(s0);
+	free(s1);
+	s0 = fixture(dir, "tsq.0");
+	s1 = fixture(dir, "tsq.1");
+	ok(!parse_snapshot(s0, &a) && !parse_snapshot(s1, &b) &&
+	   !window_compute(&a, &b, irq, &w, &win) && win.tsq_from_module &&
+	   near(win.tsq_irq_share, 0.25) && win.tsq_total == 1000,
+	   "tsqsteal TSQ share from drained per CPU");
+	ok(window_compute(&a, &a, irq, &w, &win) != 0, "a window with no elapsed ticks is rejected");
+	free(s0);
+	free(s1);
+	free(wt);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : "bench/tests/fixtures";
+
+	test_stats();
+	test_parsers(dir);
+	test_window(dir);
+	return n_fail ? 1 : 0;
+}

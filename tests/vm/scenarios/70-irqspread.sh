@@ -1,0 +1,34 @@
+# irqspread on a real NIC: apply the spread policy, see the kernel's files
+# change as planned, check reports no drift, restore brings every value
+# back.  Runs without tsqsteal loaded.
+
+IS=/opt/tsq/irqspread
+# A dump of every file irqspread may write, to compare before and after.
+dump='for f in /proc/irq/*/smp_affinity_list /sys/class/net/eth0/queues/*/rps_cpus \
+	/sys/class/net/eth0/queues/*/rps_flow_cnt /sys/class/net/eth0/queues/*/xps_cpus \
+	/proc/sys/net/core/rps_sock_flow_entries; do
+	[ -r "$f" ] && echo "$f $(cat "$f" 2>/dev/null)"; done'
+
+check "$CELL: irqspread show eth0 names the NIC's queue IRQs" \
+	guest "$IS show eth0 | grep -q 'eth0-tx-0'"
+check "$CELL: irqspread show --json is JSON with the NIC" \
+	guest "$IS show eth0 --json | grep -q '\"eth0\"'"
+guest "$dump" >"$TSQ_RUN_DIR/irq-before"
+check "$CELL: irqspread plan spread" guest "$IS plan eth0 --policy spread"
+check "$CELL: irqspread apply spread (state saved first)" \
+	guest "$IS apply eth0 --policy spread --save /tmp/irq-saved.json"
+guest "$dump" >"$TSQ_RUN_DIR/irq-applied"
+check "$CELL: apply changed the live files" \
+	sh -c "! cmp -s '$TSQ_RUN_DIR/irq-before' '$TSQ_RUN_DIR/irq-applied'"
+check "$CELL: irqspread check: live state matches spread" \
+	guest "$IS check eth0 --policy spread"
+check "$CELL: a second apply writes nothing" \
+	guest "$IS apply eth0 --policy spread --save /tmp/irq-saved2.json | grep -qi 'nothing\\|0 files\\|already'"
+out=$(bulk 32) && tap_ok "$CELL: traffic under the spread policy arrives intact ($out)" ||
+	tap_fail "$CELL: traffic under the spread policy arrives intact" "$out"
+check "$CELL: irqspread restore" guest "$IS restore /tmp/irq-saved.json"
+guest "$dump" >"$TSQ_RUN_DIR/irq-restored"
+check "$CELL: restore brought every value back" \
+	diff "$TSQ_RUN_DIR/irq-before" "$TSQ_RUN_DIR/irq-restored"
+check "$CELL: irqspread check reports drift from spread after restore" \
+	guest "$IS check eth0 --policy spread; test \$? -eq 1"
