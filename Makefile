@@ -31,6 +31,7 @@ soak:
 	SOAK=1 tests/vm/run.sh
 
 bench:
+	tests/vm/deps.sh
 	bench/run $(BENCH_ARGS)
 
 fuzz:

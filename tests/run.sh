@@ -39,4 +39,16 @@ if [ -x "$top/bench/test.sh" ]; then
 fi
 echo "# VM matrix: ${MATRIX:-all six cells}"
 sub "$here/vm/run.sh"
+
+# The bench, short: one repeat of every configuration on one kernel; the
+# report must pass its schema check and every configuration carry traffic.
+echo "# bench smoke"
+smoke="$top/build/bench-smoke"
+rm -rf "$smoke"
+if "$top/bench/run" --smoke --out "$smoke" >"$top/build/bench-smoke.log" 2>&1; then
+	tap_ok "bench: smoke run on 6.1/amd64: report schema valid, every configuration produced traffic"
+else
+	tap_fail "bench: smoke run on 6.1/amd64: report schema valid, every configuration produced traffic" \
+		"$(tail -n 15 "$top/build/bench-smoke.log")"
+fi
 tap_summary

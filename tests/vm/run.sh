@@ -24,18 +24,7 @@ mkdir -p "$TAP_DIR"
 
 . "$here/lib/tap.sh"
 . "$here/lib/vm.sh"
-
-# helpers CELLDIR ARCH: the static guest helper(s) for the cell's arch.
-helpers() {
-	local cc=gcc sa=x86_64 jp=""
-	if [ "$2" = arm64 ]; then
-		cc=aarch64-linux-gnu-gcc sa=aarch64
-		jp=$("$top/tools/irqspread/fetch-jsonc.sh" arm64) || return 1
-	fi
-	$cc -static -O2 -Wall -Werror -o "$1/tsqhog" "$here/guest/tsqhog.c" || return 1
-	make -s -C "$top/tools/irqspread" static CC="$cc" ${jp:+JSONC_PREFIX="$jp"} &&
-		cp "$top/tools/irqspread/irqspread.$sa" "$1/irqspread"
-}
+. "$here/lib/helpers.sh"
 
 run_cell() {
 	local cell=$1 name=${1/\//-} dir log s
@@ -63,7 +52,7 @@ run_cell() {
 			"$(grep -i -m5 'warning:\|error' "$dir/build.log" "$log/build.log")"
 		return
 	fi
-	if ! helpers "$dir" "$ARCH" >"$log/helpers.log" 2>&1 ||
+	if ! guest_helpers "$dir" "$ARCH" >"$log/helpers.log" 2>&1 ||
 		! "$here/initramfs.sh" "$cell" >"$log/initramfs.log" 2>&1; then
 		tap_fail "$cell: guest image" "$(tail -n 5 "$log/initramfs.log" "$log/helpers.log")"
 		return
