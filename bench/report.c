@@ -276,7 +276,7 @@ static void add_target(struct target *t, int *n, const char *name, double value,
 
 static int targets(const struct run *r, struct target *t)
 {
-	static const char *const ours[] = { "tsq-spread", "tsq-home" };
+	static const char *const ours[] = { "tsq-spread", "tsq-home", "tsq-spread-x10" };
 	const struct config *stock = find_ok(r, "stock");
 	const struct config *thr = find_ok(r, "threaded"), *tuned = find_ok(r, "tuned");
 	const struct config *ideal = find_ok(r, "ideal");

@@ -39,6 +39,11 @@ config_setup() {
 	tsq-spread) srv "insmod $KO policy=spread" ;;
 	tsq-home) srv "insmod $KO policy=home" ;;
 	tsq-threaded) srv "insmod $KO policy=spread threaded=1" ;;
+	# The module's time limits are for real hardware (a deferred xmit takes
+	# microseconds); under TCG it takes ~100x longer, so a 1 ms poll limit
+	# stops after a socket or two and a 2 ms starvation limit fires on every
+	# host deschedule of a vCPU.  This row scales both by 10 and says so.
+	tsq-spread-x10) srv "insmod $KO policy=spread drain_us=10000 starve_us=20000" ;;
 	tuned | tsq+tuned)
 		if [ -z "$IRQSPREAD" ] || ! srv "test -x $IRQSPREAD" >/dev/null; then
 			echo "irqspread not in the guest image"
