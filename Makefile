@@ -9,7 +9,9 @@
 #   make clean       build outputs;  make distclean  also the download cache
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-export MATRIX QUICK SOAK SCENARIOS KDIR ARCH
+export MATRIX QUICK SOAK SCENARIOS
+# Passed to bench/run only when set: an exported empty ARCH would break kbuild.
+BENCH_VARS := ARCH KERNEL VCPUS CONNS DURATION REPEATS
 
 all: module tools
 
@@ -32,7 +34,7 @@ soak:
 
 bench:
 	tests/vm/deps.sh
-	bench/run $(BENCH_ARGS)
+	bench/run $(foreach v,$(BENCH_VARS),$(if $($(v)),$(v)=$($(v)))) $(BENCH_ARGS)
 
 fuzz:
 	$(MAKE) -C tools/irqspread fuzz

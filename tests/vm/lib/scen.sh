@@ -102,6 +102,17 @@ bulk() {
 	[ "$good" -eq "$flows" ]
 }
 
+# check_bulk DESC FLOWS [FILE]: bulk as one check, its figures in the line.
+check_bulk() {
+	local desc=$1 out
+	shift
+	if out=$(bulk "$@"); then
+		tap_ok "$desc ($out)"
+	else
+		tap_fail "$desc" "$out"
+	fi
+}
+
 # wrk_run SECONDS CONNS PATH: wrk's summary; prints "req/s MB/s".
 wrk_run() {
 	client wrk -t2 -c"$2" -d"$1"s --timeout 10s "http://$VM_GUEST_IP/$3" |

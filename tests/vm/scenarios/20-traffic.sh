@@ -29,8 +29,7 @@ check "$CELL: spread: drained grows with traffic ($d1 -> $d2)" test "$d2" -gt "$
 for pol in local home; do
 	guest "echo $pol > $PARAMS/policy"
 	before=$(stat_row drained)
-	out=$(bulk 64) && tap_ok "$CELL: $pol: bulk flows arrive intact ($out)" ||
-		tap_fail "$CELL: $pol: bulk flows arrive intact" "$out"
+	check_bulk "$CELL: $pol: bulk flows arrive intact" 64
 	echo "# $CELL: $pol drained per CPU: before [$before] after [$(stat_row drained)]"
 done
 
@@ -39,8 +38,7 @@ guest "echo spread > $PARAMS/policy"
 check "$CELL: threaded=1 at runtime" guest "echo 1 > $PARAMS/threaded"
 check "$CELL: threaded: NAPI kthreads exist" guest "ps | grep -q '[n]api/tsqsteal'"
 d1=$(tsq_stat drained)
-out=$(bulk 64) && tap_ok "$CELL: threaded: bulk flows arrive intact ($out)" ||
-	tap_fail "$CELL: threaded: bulk flows arrive intact" "$out"
+check_bulk "$CELL: threaded: bulk flows arrive intact" 64
 d2=$(tsq_stat drained)
 check "$CELL: threaded: drained grows ($d1 -> $d2)" test "$d2" -gt "$d1"
 check "$CELL: threaded=0 at runtime" guest "echo 0 > $PARAMS/threaded"
@@ -48,8 +46,7 @@ check "$CELL: threaded=0 at runtime" guest "echo 0 > $PARAMS/threaded"
 # enable=0: stock path, counters stand still; enable=1: back through us.
 check "$CELL: enable=0 at runtime" guest "echo 0 > $PARAMS/enable"
 e1=$(tsq_stat enqueued)
-out=$(bulk 64) && tap_ok "$CELL: enable=0: bulk flows arrive intact ($out)" ||
-	tap_fail "$CELL: enable=0: bulk flows arrive intact" "$out"
+check_bulk "$CELL: enable=0: bulk flows arrive intact" 64
 e2=$(tsq_stat enqueued)
 check "$CELL: enable=0: nothing enqueued to tsqsteal ($e1 -> $e2)" test "$e2" -eq "$e1"
 check "$CELL: enable=1 at runtime" guest "echo 1 > $PARAMS/enable"
@@ -59,7 +56,7 @@ check "$CELL: enable=1: enqueues resume ($e2 -> $e3)" test "$e3" -gt "$e2"
 
 # The tracepoints fire.
 tr=/sys/kernel/tracing
-guest "test -d $tr/events || tr=/sys/kernel/debug/tracing" >/dev/null || tr=/sys/kernel/debug/tracing
+guest "test -d $tr/events" >/dev/null || tr=/sys/kernel/debug/tracing
 guest "echo 1 > $tr/events/tsqsteal/drain/enable; echo 1 > $tr/events/tsqsteal/enqueue/enable; echo > $tr/trace" >/dev/null
 bulk 16 >/dev/null
 check "$CELL: tracepoints tsqsteal:enqueue and tsqsteal:drain fire" \

@@ -42,6 +42,5 @@ good starve_us 5000
 good starve_us 2000
 good cpus 1-3
 good cpus 0-3
-out=$(bulk 64) && tap_ok "$CELL: traffic after parameter changes arrives intact ($out)" ||
-	tap_fail "$CELL: traffic after parameter changes arrives intact" "$out"
+check_bulk "$CELL: traffic after parameter changes arrives intact" 64
 check "$CELL: rmmod after parameter writes" tsq_unload

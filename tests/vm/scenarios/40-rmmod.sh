@@ -6,10 +6,21 @@ base_tcp=$(tcp_inuse)
 for cycle in $(seq "$T_CYCLES"); do
 	tsq_load policy=spread >/dev/null || { tap_fail "$CELL: rmmod cycle $cycle: insmod"; continue; }
 	tmp=$(mktemp)
-	(bulk 32 big.bin >"$tmp") &
+	(bulk 64 big.bin >"$tmp") &
 	bulk_pid=$!
-	sleep 1.5
+	# Unload once the flows are going through tsqsteal, while they run.
+	for i in $(seq 50); do
+		[ "$(tsq_stat drained)" -gt 0 ] 2>/dev/null && break
+		sleep 0.1
+	done
 	refs=$(guest "cat /sys/module/tsqsteal/refcnt")
+	if ! kill -0 $bulk_pid 2>/dev/null; then
+		wait $bulk_pid
+		tap_fail "$CELL: rmmod cycle $cycle: flows were still running at rmmod" "$(cat "$tmp")"
+		tsq_unload >/dev/null
+		rm -f "$tmp"
+		continue
+	fi
 	t0=$(date +%s.%N)
 	if tsq_unload >/dev/null; then
 		t=$(echo "$(date +%s.%N) - $t0" | bc)

@@ -62,5 +62,4 @@ if [ -n "${SOAK:-}" ]; then
 else
 	tsq_unload >/dev/null
 fi
-out=$(bulk 64) && tap_ok "$CELL: starvation: bulk flows intact after the hogs ($out)" ||
-	tap_fail "$CELL: starvation: bulk flows intact after the hogs" "$out"
+check_bulk "$CELL: starvation: bulk flows intact after the hogs" 64

@@ -24,8 +24,7 @@ check "$CELL: irqspread check: live state matches spread" \
 	guest "$IS check eth0 --policy spread"
 check "$CELL: a second apply writes nothing" \
 	guest "$IS apply eth0 --policy spread --save /tmp/irq-saved2.json | grep -qi 'nothing\\|0 files\\|already'"
-out=$(bulk 32) && tap_ok "$CELL: traffic under the spread policy arrives intact ($out)" ||
-	tap_fail "$CELL: traffic under the spread policy arrives intact" "$out"
+check_bulk "$CELL: traffic under the spread policy arrives intact" 32
 check "$CELL: irqspread restore" guest "$IS restore /tmp/irq-saved.json"
 guest "$dump" >"$TSQ_RUN_DIR/irq-restored"
 check "$CELL: restore brought every value back" \
