@@ -19,14 +19,9 @@ fi
 rm -rf "$root"
 mkdir -p "$(dirname "$root")"
 echo "chroot: creating $suite build chroot in $root (mmdebstrap, once)" >&2
-extra=()
-case "$suite" in
-sid) ;;
-*) extra=(--setup-hook='true') ;;
-esac
 mmdebstrap --quiet --mode=root --variant=apt --arch=amd64 \
 	--aptopt='Acquire::Check-Valid-Until "false"' \
-	--include="$pkgs" "${extra[@]}" \
+	--include="$pkgs" \
 	"$suite" "$root" "$TSQ_MIRROR" >&2
 touch "$root/.tsqsteal-ready"
 echo "$root"
