@@ -167,8 +167,3 @@ void tsq_hook_exit(void)
 	tsq_hook_unregister();
 	ftrace_free_filter(&tsq_ftrace_ops);
 }
-
-bool tsq_hook_active(void)
-{
-	return tsq_hooked;
-}

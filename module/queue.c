@@ -454,16 +454,6 @@ void tsq_queues_free(void)
 	tsq_queues = NULL;
 }
 
-bool tsq_queues_empty(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		if (READ_ONCE(tsq_queues[cpu]->len))
-			return false;
-	return true;
-}
-
 /* cpuhp teardown, on the outgoing CPU: hand its queue to an online one. */
 void tsq_queue_offline(unsigned int cpu)
 {

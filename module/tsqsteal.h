@@ -100,7 +100,6 @@ void tsq_kick(struct tsq_queue *q);
 void tsq_queue_offline(unsigned int cpu);
 void tsq_queue_online(unsigned int cpu);
 int tsq_queues_set_threaded(bool on);
-bool tsq_queues_empty(void);
 
 /* policy=local is stock placement for A/B: no stealing, only rescue. */
 static inline bool tsq_stealing(void)
@@ -130,7 +129,6 @@ int tsq_hook_check(void);
 int tsq_hook_register(void);
 void tsq_hook_unregister(void);
 void tsq_hook_exit(void);
-bool tsq_hook_active(void);
 
 /* stats.c */
 int tsq_stats_init(void);
