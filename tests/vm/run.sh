@@ -26,44 +26,58 @@ mkdir -p "$TAP_DIR"
 . "$here/lib/vm.sh"
 . "$here/lib/helpers.sh"
 
+# run_cell SERIES/ARCH[/NIC]: NIC defaults to e1000e; igb runs on trixie's
+# QEMU (tests/vm/qemu.sh).
 run_cell() {
-	local cell=$1 name=${1/\//-} dir log s
+	local label=$1 cell=${1%/igb} name dir log s
+	cell=${cell%/e1000e}
+	name=${cell/\//-}
+	VM_NIC=e1000e
+	[ "$cell" = "$label" ] || VM_NIC=${label##*/}
+	case "$cell" in
+	*/*/*)
+		tap_fail "$label: matrix cell" "want SERIES/ARCH or SERIES/ARCH/igb|e1000e"
+		return
+		;;
+	esac
 	dir="$top/build/cells/$name"
-	log="$LOGS/$name"
+	log="$LOGS/${label//\//-}"
 	rm -rf "$log"
 	mkdir -p "$log" "$dir"
-	CELL=$cell
+	CELL=$label
 
 	if ! "$here/fetch.sh" "$cell" >"$log/fetch.log" 2>&1; then
-		tap_fail "$cell: fetch kernel packages" "$(tail -n 5 "$log/fetch.log")"
+		tap_fail "$label: fetch kernel packages" "$(tail -n 5 "$log/fetch.log")"
 		return
 	fi
 	# shellcheck disable=SC1091
 	. "$dir/cell.env"
-	tap_ok "$cell: kernel $KVER ($KPKG_VERSION) from $SUITE fetched"
+	tap_ok "$label: kernel $KVER ($KPKG_VERSION) from $SUITE fetched"
 
 	local extra=""
 	[ -n "${BROKEN:-}" ] && extra="TSQ_EXTRA_CFLAGS=-DTSQ_SELFTEST_BROKEN"
 	if "$here/build.sh" "$cell" W=1 $extra >"$log/build.log" 2>&1 &&
 		! grep -qi 'warning:' "$dir/build.log"; then
-		tap_ok "$cell: module builds with W=1, no warnings"
+		tap_ok "$label: module builds with W=1, no warnings"
 	else
-		tap_fail "$cell: module builds with W=1, no warnings" \
+		tap_fail "$label: module builds with W=1, no warnings" \
 			"$(grep -i -m5 'warning:\|error' "$dir/build.log" "$log/build.log")"
 		return
 	fi
 	if ! guest_helpers "$dir" "$ARCH" >"$log/helpers.log" 2>&1 ||
 		! "$here/initramfs.sh" "$cell" >"$log/initramfs.log" 2>&1; then
-		tap_fail "$cell: guest image" "$(tail -n 5 "$log/initramfs.log" "$log/helpers.log")"
+		tap_fail "$label: guest image" "$(tail -n 5 "$log/initramfs.log" "$log/helpers.log")"
 		return
 	fi
 
 	if ! vm_start "$dir" "$log"; then
-		tap_fail "$cell: guest boots" "$(tail -n 50 "$log/console.log")"
+		CELL=$label
+		tap_fail "$label: guest boots" "$(tail -n 50 "$log/console.log")"
 		vm_stop
 		return
 	fi
-	tap_ok "$cell: guest boots ($VM_ACCEL, $VM_CPUS vCPUs, $VM_NIC, ${VM_BOOT_SECONDS}s)"
+	CELL=$label
+	tap_ok "$label: guest boots ($VM_ACCEL, $VM_CPUS vCPUs, $VM_NIC, ${VM_BOOT_SECONDS}s)"
 	echo "ACCEL=$VM_ACCEL" >>"$log/cell.env"
 
 	# ENA-like: every NIC interrupt on CPU 0, so TX completions, tcp_wfree
@@ -78,11 +92,11 @@ run_cell() {
 			case " $SCENARIOS " in *" $(basename "$s" | cut -c1-2) "*) ;; *) continue ;; esac
 		fi
 		if [ $SECONDS -gt $deadline ] || ! vm_alive; then
-			tap_fail "$cell: $(basename "$s"): guest stopped answering or cell timed out" \
+			tap_fail "$label: $(basename "$s"): guest stopped answering or cell timed out" \
 				"$(tail -n 50 "$log/console.log")"
 			break
 		fi
-		echo "# $cell: scenario $(basename "$s")"
+		echo "# $label: scenario $(basename "$s")"
 		# shellcheck disable=SC1090
 		. "$s"
 	done
@@ -90,9 +104,9 @@ run_cell() {
 	guest dmesg >"$log/dmesg.log" 2>&1 || true
 	vm_stop
 	if klog_clean "$log/console.log" "$log/dmesg.log" >"$log/bad-lines.log"; then
-		tap_ok "$cell: kernel log clean (no WARN/BUG/lockdep/RCU stall)"
+		tap_ok "$label: kernel log clean (no WARN/BUG/lockdep/RCU stall)"
 	else
-		tap_fail "$cell: kernel log clean (no WARN/BUG/lockdep/RCU stall)" \
+		tap_fail "$label: kernel log clean (no WARN/BUG/lockdep/RCU stall)" \
 			"$(head -n 20 "$log/bad-lines.log")"
 	fi
 }

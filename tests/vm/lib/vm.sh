@@ -16,6 +16,7 @@ VM_CPUS=${VM_CPUS:-4}
 VM_MEM=${VM_MEM:-1536}
 VM_NIC=${VM_NIC:-e1000e}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-300}
+VM_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # KVM exists here but Debian kernels hang under it: probe once with a
 # short timeout, fall back to TCG.  TSQ_ACCEL=tcg|kvm skips the probe.
@@ -38,7 +39,7 @@ vm_accel() {
 }
 
 vm_start() {
-	local celldir=$1 logdir=$2 qemu machine console nicdev accel i
+	local celldir=$1 logdir=$2 qemu machine console nicdev accel i wrap=""
 	# shellcheck disable=SC1091
 	. "$celldir/cell.env"
 	VM_LOGDIR=$logdir
@@ -59,10 +60,18 @@ vm_start() {
 		;;
 	esac
 	[ "$accel" = kvm ] && machine="$machine -cpu host"
+	# igb (the ENA-like NIC: TX cleaned in NAPI, several queues) needs
+	# QEMU >= 8; bookworm has 7.2, so it runs on trixie's (qemu.sh).
+	if [ "$VM_NIC" = igb ]; then
+		"$VM_LIBDIR/../qemu.sh" prepare >/dev/null || return 1
+		wrap="$VM_LIBDIR/../qemu.sh exec"
+		nicdev="$nicdev,romfile="
+		nicdev=${nicdev/,romfile=,romfile=/,romfile=}
+	fi
 	ip netns add "$VM_NS"
 	ip -n "$VM_NS" link set lo up
 	# shellcheck disable=SC2086
-	ip netns exec "$VM_NS" $qemu $machine -accel "$accel" -smp "$VM_CPUS" -m "$VM_MEM" \
+	ip netns exec "$VM_NS" $wrap $qemu $machine -accel "$accel" -smp "$VM_CPUS" -m "$VM_MEM" \
 		-kernel "$VMLINUZ" -initrd "$celldir/initrd.cpio" \
 		-append "console=$console loglevel=5 panic=-1 net.ifnames=0 ${VM_APPEND:-}" \
 		-netdev tap,id=n0,ifname=tsqtap0,script=no,downscript=no \
