@@ -100,11 +100,76 @@ static void tsq_share(struct window *out, const unsigned char *irq_cpus)
 	out->tsq_irq_share = all ? (double)on_irq / (double)all : NAN;
 }
 
+/* The state of a window's split from those of its two snapshots. */
+static int sirq_window_state(const struct snapshot *a, const struct snapshot *b)
+{
+	if (a->sirq_state == SIRQ_ABSENT && b->sirq_state == SIRQ_ABSENT)
+		return SIRQ_ABSENT;
+	if (a->sirq_state == SIRQ_INVALID || b->sirq_state == SIRQ_INVALID ||
+	    a->sirq_state == SIRQ_ABSENT || b->sirq_state == SIRQ_ABSENT)
+		return SIRQ_INVALID;
+	if (a->sirq_state == SIRQ_DROPPED || b->sirq_state == SIRQ_DROPPED)
+		return SIRQ_DROPPED;
+	return SIRQ_OK;
+}
+
+/*
+ * Softirq time per CPU and kind from the hist trigger's cumulative ns, as
+ * a fraction of the CPU's elapsed ticks[] (USER_HZ: 10^7 ns a tick).  No
+ * split (NaN) unless both snapshots have a clean histogram and no sum went
+ * backwards (the trigger was re-created).
+ */
+static void sirq_split(const struct snapshot *a, const struct snapshot *b,
+		       const unsigned long long *ticks, const unsigned char *irq_cpus,
+		       struct window *out)
+{
+	double on_irq = 0, all = 0;
+	int i, v, k;
+
+	out->tsq_irq_share_time = NAN;
+	for (i = 0; i < out->ncpu; i++)
+		for (k = 0; k < SK_N; k++)
+			out->cpu[i].sirq[k] = NAN;
+	out->sirq_state = sirq_window_state(a, b);
+	if (out->sirq_state != SIRQ_OK)
+		return;
+	for (v = 0; v < SIRQ_NVEC; v++)
+		for (i = 0; i < out->ncpu; i++)
+			if (b->sirq_ns[v][i] < a->sirq_ns[v][i]) {
+				out->sirq_state = SIRQ_INVALID;
+				return;
+			}
+	for (i = 0; i < out->ncpu; i++) {
+		double ns[SK_N] = { 0 }, elapsed = (double)ticks[i] * 1e7;
+
+		for (v = 0; v < SIRQ_NVEC; v++) {
+			double d = (double)(b->sirq_ns[v][i] - a->sirq_ns[v][i]);
+
+			k = v == SIRQ_VEC_NET_RX ? SK_NET_RX : v == SIRQ_VEC_NET_TX ? SK_NET_TX :
+			    v == SIRQ_VEC_TASKLET ? SK_TASKLET : SK_OTHER;
+			ns[k] += d;
+		}
+		for (k = 0; k < SK_N; k++)
+			out->cpu[i].sirq[k] = ns[k] / elapsed;
+		all += ns[SK_TASKLET];
+		if (irq_cpus[i])
+			on_irq += ns[SK_TASKLET];
+	}
+	out->tsq_irq_share_time = all > 0 ? on_irq / all : NAN;
+}
+
+/* MiB (2^20 B) of bulk downloads per second of the wrk window. */
+double bulk_mib_s(double bytes, double seconds)
+{
+	return seconds > 0 && bytes >= 0 ? bytes / seconds / 1048576.0 : NAN;
+}
+
 int window_compute(const struct snapshot *a, const struct snapshot *b,
 		   const unsigned char *irq_cpus, const struct wrk_result *w,
 		   struct window *out)
 {
 	double soft[BENCH_MAX_CPUS], cpu_sum = 0, secs = 0;
+	unsigned long long ticks[BENCH_MAX_CPUS];
 	int n = a->ncpu, i, k;
 
 	memset(out, 0, sizeof(*out));
@@ -121,6 +186,7 @@ int window_compute(const struct snapshot *a, const struct snapshot *b,
 		}
 		if (tot == 0)
 			return -1;
+		ticks[i] = tot;
 		c->busy = (double)(tot - d[ST_IDLE] - d[ST_IOWAIT]) / (double)tot;
 		c->softirq = (double)d[ST_SOFTIRQ] / (double)tot;
 		c->sys_irq_softirq = (double)(d[ST_SYSTEM] + d[ST_IRQ] + d[ST_SOFTIRQ]) / (double)tot;
@@ -140,6 +206,7 @@ int window_compute(const struct snapshot *a, const struct snapshot *b,
 	out->softirq_max_mean = max_over_mean(soft, n);
 	out->softirq_jain = jain_index(soft, n);
 	tsq_share(out, irq_cpus);
+	sirq_split(a, b, ticks, irq_cpus, out);
 
 	out->req_s = w->req_s;
 	out->mib_s = w->seconds > 0 ? w->bytes / w->seconds / 1048576.0 : 0;
@@ -148,6 +215,7 @@ int window_compute(const struct snapshot *a, const struct snapshot *b,
 	out->p999_ms = w->p999_ms;
 	out->requests = w->requests;
 	out->errors = w->errors;
+	out->bulk_mib_s = NAN;          /* set by the caller from bulk.txt */
 	/* CPU fractions summed over CPUs = CPU-seconds per second. */
 	out->cpu_s_per_mib = out->mib_s > 0 ? cpu_sum / out->mib_s : NAN;
 	out->capacity_req_s = out->busiest > 0 ? out->req_s / out->busiest : NAN;

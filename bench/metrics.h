@@ -10,6 +10,7 @@ struct cpu_window {
 	double busy, softirq, sys_irq_softirq;
 	unsigned long long si[SI_NKINDS];
 	unsigned long long tq[TQ_NCOLS];
+	double sirq[SK_N];              /* traced softirq time by kind; NaN if no split */
 };
 
 struct window {
@@ -22,9 +23,12 @@ struct window {
 	double tsq_irq_share;           /* TSQ work on IRQ CPUs / all TSQ work */
 	int tsq_from_module;            /* share from tsqsteal drained, not TASKLET */
 	unsigned long long tsq_total;
+	int sirq_state;                 /* SIRQ_*: whether cpu[].sirq holds a split */
+	double tsq_irq_share_time;      /* TASKLET time on IRQ CPUs / all TASKLET time */
 	/* from wrk */
 	double req_s, mib_s, p50_ms, p99_ms, p999_ms;
 	unsigned long long requests, errors;
+	double bulk_mib_s;              /* bulk.txt bytes / wrk seconds; NaN without */
 	/* derived */
 	double cpu_s_per_mib;           /* (sys + irq + softirq) CPU-seconds per MiB */
 	double capacity_req_s, capacity_mib_s;
@@ -33,6 +37,7 @@ struct window {
 int window_compute(const struct snapshot *a, const struct snapshot *b,
 		   const unsigned char *irq_cpus, const struct wrk_result *w,
 		   struct window *out);
+double bulk_mib_s(double bytes, double seconds);
 double jain_index(const double *x, int n);
 double max_over_mean(const double *x, int n);
 double median(double *x, int n);

@@ -3,6 +3,8 @@
 #include "parse.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,8 @@ const char *const tq_col_names[TQ_NCOLS] = {
 };
 
 const char *const si_kind_names[SI_NKINDS] = { "NET_TX", "NET_RX", "TASKLET" };
+
+const char *const sirq_state_names[SIRQ_NSTATES] = { "absent", "ok", "dropped", "invalid" };
 
 /* The next line of *p (without its newline) into line; 0 at the end. */
 static int next_line(const char **p, char *line, size_t len)
@@ -140,8 +144,140 @@ int parse_tsq_stats(const char *buf, unsigned long long tq[TQ_NCOLS][BENCH_MAX_C
 }
 
 /*
- * A snapshot is the three files concatenated, each after a marker line:
- * "==stat", "==softirqs", "==tsq" (empty when the module is not loaded).
+ * "NAME: VALUE" at *p (spaces before and after skipped): NAME into name,
+ * the decimal VALUE into *v, *p past it.  0 if it is not that.
+ */
+static int hist_pair(const char **p, char *name, size_t len, unsigned long long *v)
+{
+	const char *s = *p;
+	char *end;
+	size_t n = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (isalnum((unsigned char)*s) || *s == '_' || *s == '.') {
+		if (n + 1 < len)
+			name[n++] = *s;
+		s++;
+	}
+	name[n] = '\0';
+	if (!n || *s++ != ':')
+		return 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (errno)
+		return 0;
+	while (*end == ' ' || *end == '\t' || *end == '\r')
+		end++;
+	*p = end;
+	return 1;
+}
+
+/*
+ * One entry of the histogram, "{ common_cpu: C, vec: V } hitcount: H  lat: NS":
+ * the keys must be exactly the CPU (common_cpu, or its alias cpu) and the
+ * vector; the values must include lat.  0 if the line is anything else.
+ */
+static int hist_entry(const char *s, long *cpu, long *vec, unsigned long long *lat)
+{
+	unsigned long long v;
+	char name[64];
+	int have_lat = 0;
+
+	*cpu = *vec = -1;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s++ != '{')
+		return 0;
+	for (;;) {
+		if (!hist_pair(&s, name, sizeof(name), &v) || v >= BENCH_MAX_CPUS)
+			return 0;
+		if ((!strcmp(name, "common_cpu") || !strcmp(name, "cpu")) && *cpu < 0)
+			*cpu = (long)v;
+		else if (!strcmp(name, "vec") && *vec < 0)
+			*vec = (long)v;
+		else
+			return 0;
+		if (*s == '}')
+			break;
+		if (*s++ != ',')
+			return 0;
+	}
+	s++;
+	if (*cpu < 0 || *vec < 0 || *vec >= SIRQ_NVEC)
+		return 0;
+	while (*s) {
+		if (!hist_pair(&s, name, sizeof(name), &v))
+			return 0;
+		if (!strcmp(name, "lat")) {
+			*lat = v;
+			have_lat = 1;
+		}
+	}
+	return have_lat;
+}
+
+/*
+ * The text of a hist trigger file keyed by common_cpu and vec with a lat
+ * value (summed ns in that softirq): entries added into ns[vec][cpu],
+ * "Totals:" Dropped into *dropped.  Comment and blank lines are skipped.
+ * The number of entries, or -1 for anything else: a line that is not an
+ * entry, comment or total, other keys, a key seen twice, more than one
+ * histogram, or entries without the totals (a cut-off read).
+ */
+int parse_hist_sirq(const char *buf, unsigned long long ns[SIRQ_NVEC][BENCH_MAX_CPUS],
+		    unsigned long long *dropped)
+{
+	unsigned char seen[SIRQ_NVEC][BENCH_MAX_CPUS];
+	char line[1024];
+	int n = 0, totals = 0, have_dropped = 0;
+
+	memset(seen, 0, sizeof(seen));
+	*dropped = 0;
+	while (next_line(&buf, line, sizeof(line))) {
+		const char *p = line;
+		unsigned long long v;
+		char name[64];
+		long cpu, vec;
+
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		if (*p == '{') {
+			if (totals || !hist_entry(p, &cpu, &vec, &v) || seen[vec][cpu])
+				return -1;
+			seen[vec][cpu] = 1;
+			ns[vec][cpu] += v;
+			n++;
+			continue;
+		}
+		if (!strncmp(p, "Totals:", 7)) {
+			if (totals++)
+				return -1;
+			continue;
+		}
+		if (!totals || !hist_pair(&p, name, sizeof(name), &v) || *p)
+			return -1;
+		if (!strcmp(name, "Dropped")) {
+			*dropped = v;
+			have_dropped = 1;
+		}
+	}
+	if (n && !have_dropped)
+		return -1;
+	return n;
+}
+
+/*
+ * A snapshot is the files concatenated, each after a marker line:
+ * "==stat", "==softirqs", "==tsq" (empty when the module is not loaded),
+ * "==sirqtime" (the softirq-time hist trigger; absent or empty without
+ * tracing), "==end".
  */
 static char *section(const char *buf, const char *name)
 {
@@ -170,7 +306,7 @@ static char *section(const char *buf, const char *name)
 int parse_snapshot(const char *buf, struct snapshot *s)
 {
 	char *st = section(buf, "stat"), *si = section(buf, "softirqs");
-	char *tq = section(buf, "tsq");
+	char *tq = section(buf, "tsq"), *st_hist = section(buf, "sirqtime");
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -189,12 +325,59 @@ int parse_snapshot(const char *buf, struct snapshot *s)
 		if (s->tq_ncpu < 0)
 			goto out;
 	}
+	/* Optional: garbage here spoils the softirq split, not the window. */
+	if (st_hist && st_hist[strspn(st_hist, " \t\r\n")]) {
+		if (parse_hist_sirq(st_hist, s->sirq_ns, &s->sirq_dropped) < 0) {
+			memset(s->sirq_ns, 0, sizeof(s->sirq_ns));
+			s->sirq_state = SIRQ_INVALID;
+		} else {
+			s->sirq_state = s->sirq_dropped ? SIRQ_DROPPED : SIRQ_OK;
+		}
+	}
 	rc = 0;
 out:
 	free(st);
 	free(si);
 	free(tq);
+	free(st_hist);
 	return rc;
+}
+
+/*
+ * bulk.txt: one "BYTES SECONDS" line per completed download (curl's
+ * size_download and time_total); blank and '#' lines skipped.  The bytes
+ * summed into *bytes and the downloads counted into *count; -1 if a line
+ * is anything else.
+ */
+int parse_bulk(const char *buf, double *bytes, int *count)
+{
+	char line[1024];
+
+	*bytes = 0;
+	*count = 0;
+	while (next_line(&buf, line, sizeof(line))) {
+		char *p = line, *e;
+		double b, t;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		b = strtod(p, &e);
+		if (e == p || !isspace((unsigned char)*e))
+			return -1;
+		p = e;
+		t = strtod(p, &e);
+		if (e == p)
+			return -1;
+		while (isspace((unsigned char)*e))
+			e++;
+		if (*e || !isfinite(b) || !isfinite(t) || b < 0 || t < 0)
+			return -1;
+		*bytes += b;
+		(*count)++;
+	}
+	return 0;
 }
 
 /* wrk's durations: "850.00us", "1.20ms", "2.00s", "1.00m", "1.00h". */

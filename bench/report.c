@@ -4,6 +4,7 @@
  * and gnuplot data; check a report's schema; compare two reports.
  *
  *   report build DIR          DIR/meta.env, DIR/runs.tsv, DIR/<run>/{snap.0,snap.1,wrk.txt}
+ *                             and DIR/<run>/bulk.txt when there was a bulk stream
  *   report check REPORT.json  schema and "every configuration produced traffic"
  *   report compare A.json B.json
  */
@@ -23,21 +24,27 @@
 #define MAX_REPEATS 32
 
 /* The scalar figures of a window, in report order. */
-enum { M_REQ_S, M_MIB_S, M_P50, M_P99, M_P999, M_MAXMEAN, M_JAIN, M_TSQ_IRQ,
-       M_BUSIEST, M_CPU_PER_MIB, M_CAP_REQ, M_CAP_MIB, M_ERRORS, M_REQUESTS,
-       M_TQ_ENQ, M_TQ_DRAINED, M_TQ_STOLEN, M_TQ_RESCUED, M_TQ_RESCUES, M_N };
+enum { M_REQ_S, M_MIB_S, M_BULK, M_P50, M_P99, M_P999, M_MAXMEAN, M_JAIN, M_TSQ_IRQ,
+       M_TSQ_IRQ_TIME, M_BUSIEST, M_CPU_PER_MIB, M_CAP_REQ, M_CAP_MIB, M_ERRORS,
+       M_REQUESTS, M_TQ_ENQ, M_TQ_DRAINED, M_TQ_STOLEN, M_TQ_RESCUED, M_TQ_RESCUES, M_N };
 
 static const char *const metric_names[M_N] = {
-	"req_s", "mib_s", "p50_ms", "p99_ms", "p999_ms", "softirq_max_mean",
-	"softirq_jain", "tsq_irq_share", "busiest_busy", "cpu_s_per_mib",
-	"capacity_req_s", "capacity_mib_s", "errors", "requests",
+	"req_s", "mib_s", "bulk_mib_s", "p50_ms", "p99_ms", "p999_ms", "softirq_max_mean",
+	"softirq_jain", "tsq_irq_share", "tsq_irq_share_time", "busiest_busy",
+	"cpu_s_per_mib", "capacity_req_s", "capacity_mib_s", "errors", "requests",
 	"tsq_enqueued", "tsq_drained", "tsq_stolen", "tsq_rescued", "tsq_rescues",
 };
 
-/* Per-CPU series, medians across repeats. */
-enum { P_SOFTIRQ, P_BUSY, P_NET_RX, P_NET_TX, P_TASKLET, P_DRAINED, P_N };
+/*
+ * Per-CPU series, medians across repeats.  The P_SIRQ ones (traced softirq
+ * time by kind, in SK_* order) are left out of report.json when no
+ * window of the configuration had a usable split.
+ */
+enum { P_SOFTIRQ, P_BUSY, P_NET_RX, P_NET_TX, P_TASKLET, P_DRAINED, P_SIRQ,
+       P_N = P_SIRQ + SK_N };
 static const char *const percpu_names[P_N] = {
 	"softirq_frac", "busy_frac", "net_rx", "net_tx", "tasklet", "tsq_drained",
+	"sirq_net_rx_time", "sirq_net_tx_time", "sirq_tasklet_time", "sirq_other_time",
 };
 
 struct config {
@@ -46,6 +53,8 @@ struct config {
 	char reason[256];
 	char irq_cpus[64];
 	int nrep, ncpu;
+	int sirq_state[MAX_REPEATS];    /* SIRQ_* of each repeat's split */
+	int sirq_ok, sirq_seen;         /* repeats with a split, with a sirqtime section */
 	double v[MAX_REPEATS][M_N];
 	double pc[MAX_REPEATS][P_N][BENCH_MAX_CPUS];
 	double med[M_N], lo[M_N], hi[M_N];
@@ -127,17 +136,21 @@ static void window_values(const struct window *w, double *v, double pc[P_N][BENC
 		pc[P_NET_TX][i] = (double)c->si[SI_NET_TX];
 		pc[P_TASKLET][i] = (double)c->si[SI_TASKLET];
 		pc[P_DRAINED][i] = (double)c->tq[TQ_DRAINED];
+		for (int k = 0; k < SK_N; k++)
+			pc[P_SIRQ + k][i] = c->sirq[k];
 		for (int k = 0; k < TQ_NCOLS; k++)
 			tq[k] += (double)c->tq[k];
 	}
 	v[M_REQ_S] = w->req_s;
 	v[M_MIB_S] = w->mib_s;
+	v[M_BULK] = w->bulk_mib_s;
 	v[M_P50] = w->p50_ms >= 0 ? w->p50_ms : NAN;
 	v[M_P99] = w->p99_ms >= 0 ? w->p99_ms : NAN;
 	v[M_P999] = w->p999_ms >= 0 ? w->p999_ms : NAN;
 	v[M_MAXMEAN] = w->softirq_max_mean;
 	v[M_JAIN] = w->softirq_jain;
 	v[M_TSQ_IRQ] = w->tsq_irq_share;
+	v[M_TSQ_IRQ_TIME] = w->tsq_irq_share_time;
 	v[M_BUSIEST] = w->busiest;
 	v[M_CPU_PER_MIB] = w->cpu_s_per_mib;
 	v[M_CAP_REQ] = w->capacity_req_s;
@@ -177,7 +190,7 @@ static int load_run(struct run *r, const char *dir, char *line)
 		return -1;
 
 	char *s0 = slurp2(dir, f[2], "snap.0"), *s1 = slurp2(dir, f[2], "snap.1");
-	char *wt = slurp2(dir, f[2], "wrk.txt");
+	char *wt = slurp2(dir, f[2], "wrk.txt"), *bt = slurp2(dir, f[2], "bulk.txt");
 	static struct snapshot a, b;
 	struct wrk_result w;
 	static struct window win;
@@ -194,7 +207,28 @@ static int load_run(struct run *r, const char *dir, char *line)
 		}
 		goto out;
 	}
+	if (bt) {
+		double bytes;
+		int count;
+
+		/*
+		 * An empty bulk.txt is what bench/run leaves without a bulk
+		 * stream (its last, cut download is always a line): absent.
+		 */
+		if (parse_bulk(bt, &bytes, &count))
+			fprintf(stderr, "report: %s/%s/bulk.txt: unreadable, bulk_mib_s left out\n",
+				dir, f[2]);
+		else if (count)
+			win.bulk_mib_s = bulk_mib_s(bytes, w.seconds);
+	}
+	if (win.sirq_state == SIRQ_DROPPED || win.sirq_state == SIRQ_INVALID)
+		fprintf(stderr, "report: %s/%s: softirq time histogram %s, split left out\n", dir,
+			f[2], win.sirq_state == SIRQ_DROPPED ? "dropped entries" :
+			"unusable (unparsable, one-sided or reset)");
 	window_values(&win, c->v[c->nrep], c->pc[c->nrep]);
+	c->sirq_state[c->nrep] = win.sirq_state;
+	c->sirq_ok += win.sirq_state == SIRQ_OK;
+	c->sirq_seen += win.sirq_state != SIRQ_ABSENT;
 	c->ncpu = win.ncpu;
 	c->nrep++;
 	snprintf(c->status, sizeof(c->status), "ok");
@@ -205,6 +239,7 @@ out:
 	free(s0);
 	free(s1);
 	free(wt);
+	free(bt);
 	return rc;
 }
 
@@ -345,16 +380,20 @@ static struct json_object *config_json(const struct run *r, const struct config 
 	json_object_object_add(o, "summary", s);
 	pc = json_object_new_object();
 	for (int p = 0; p < P_N; p++) {
-		struct json_object *a = json_object_new_array();
+		struct json_object *a;
 
+		if (p >= P_SIRQ && !c->sirq_ok)
+			continue;
+		a = json_object_new_array();
 		for (int cpu = 0; cpu < c->ncpu; cpu++)
 			json_object_array_add(a, jnum(c->pcmed[p][cpu]));
 		json_object_object_add(pc, percpu_names[p], a);
 	}
 	json_object_object_add(o, "per_cpu", pc);
+	json_object_object_add(o, "sirq_windows", json_object_new_int(c->sirq_ok));
 	if (stock) {
-		static const int rm[] = { M_REQ_S, M_MIB_S, M_CAP_REQ, M_CAP_MIB, M_CPU_PER_MIB,
-					  M_MAXMEAN, M_P99 };
+		static const int rm[] = { M_REQ_S, M_MIB_S, M_BULK, M_CAP_REQ, M_CAP_MIB,
+					  M_CPU_PER_MIB, M_MAXMEAN, M_P99 };
 
 		struct json_object *rat = json_object_new_object();
 
@@ -372,6 +411,8 @@ static struct json_object *config_json(const struct run *r, const struct config 
 		for (int cpu = 0; cpu < c->ncpu; cpu++)
 			json_object_array_add(sc, jnum(c->pc[i][P_SOFTIRQ][cpu]));
 		json_object_object_add(e, "softirq_frac", sc);
+		json_object_object_add(e, "sirqtime",
+				       json_object_new_string(sirq_state_names[c->sirq_state[i]]));
 		json_object_array_add(runs, e);
 	}
 	json_object_object_add(o, "runs", runs);
@@ -411,26 +452,88 @@ static void fmt(char *b, size_t n, double x, const char *f)
 		snprintf(b, n, f, x);
 }
 
+/* Whether any measured configuration had a sirqtime section. */
+static int any_split(const struct run *r)
+{
+	for (int i = 0; i < r->nconf; i++)
+		if (!strcmp(r->conf[i].status, "ok") && r->conf[i].sirq_seen)
+			return 1;
+	return 0;
+}
+
+/* Per configuration and CPU: softirq time split by kind, from the hist trigger. */
+static void split_report(FILE *out, const struct run *r)
+{
+	if (!any_split(r))
+		return;
+	fprintf(out, "\nsoftirq time per CPU, %% of that CPU's time: /proc/stat's softirq = "
+		"traced time by vector (medians of repeats):\n");
+	for (int i = 0; i < r->nconf; i++) {
+		const struct config *c = &r->conf[i];
+		int dropped = 0, bad = 0;
+		char share[16];
+
+		if (strcmp(c->status, "ok"))
+			continue;
+		if (!c->sirq_seen) {
+			fprintf(out, "%-13s no softirq time histogram\n", c->name);
+			continue;
+		}
+		for (int k = 0; k < c->nrep; k++) {
+			dropped += c->sirq_state[k] == SIRQ_DROPPED;
+			bad += c->sirq_state[k] == SIRQ_INVALID;
+		}
+		fmt(share, sizeof(share), c->med[M_TSQ_IRQ_TIME] * 100, "%.0f%%");
+		fprintf(out, "%-13s split from %d of %d windows", c->name, c->sirq_ok, c->nrep);
+		if (dropped)
+			fprintf(out, ", %d with dropped entries", dropped);
+		if (bad)
+			fprintf(out, ", %d unusable", bad);
+		if (!c->sirq_ok) {
+			fputc('\n', out);
+			continue;
+		}
+		fprintf(out, "; TSQ@IRQ by time %s\n", share);
+		for (int cpu = 0; cpu < c->ncpu; cpu++) {
+			double x[SK_N], sum = 0;
+
+			for (int k = 0; k < SK_N; k++) {
+				x[k] = c->pcmed[P_SIRQ + k][cpu] * 100;
+				sum += x[k];
+			}
+			fprintf(out, "  cpu%d softirq %.0f%% = NET_RX %.0f / NET_TX %.0f / "
+				"TASKLET(TSQ) %.0f / other %.0f (traced %.0f)\n", cpu,
+				c->pcmed[P_SOFTIRQ][cpu] * 100, x[SK_NET_RX], x[SK_NET_TX],
+				x[SK_TASKLET], x[SK_OTHER], sum);
+		}
+	}
+}
+
 static void text_report(FILE *out, const struct run *r, const struct target *t, int nt)
 {
-	char acc[64] = "?", kver[128] = "?", arch[32] = "?", nic[32] = "?", q[16] = "?";
+	char acc[64] = "?", kver[128] = "?", arch[32] = "?", nic[32] = "?", q[16], sc[256];
 	const struct config *stock = find_ok(r, "stock");
 
 	kv_get(r->meta, "accel", acc, sizeof(acc));
 	kv_get(r->meta, "kver", kver, sizeof(kver));
 	kv_get(r->meta, "arch", arch, sizeof(arch));
 	kv_get(r->meta, "nic", nic, sizeof(nic));
-	kv_get(r->meta, "queues", q, sizeof(q));
-	fprintf(out, "kernel %s (%s), accel %s, host cores %d, vCPUs %d, NIC %s, queues %s\n",
-		kver, arch, acc, r->host_cores, r->vcpus, nic, q);
+	fprintf(out, "kernel %s (%s), accel %s, host cores %d, vCPUs %d, NIC %s",
+		kver, arch, acc, r->host_cores, r->vcpus, nic);
+	if (kv_get(r->meta, "queues", q, sizeof(q)) && q[0])
+		fprintf(out, ", queues %s", q);
+	fputc('\n', out);
+	if (kv_get(r->meta, "scenario", sc, sizeof(sc)) && sc[0])
+		fprintf(out, "scenario: %s\n", sc);
 	if (r->oversubscribed)
 		fprintf(out, "OVERSUBSCRIBED (vCPUs > host cores): throughput and latency "
 			"comparisons are NOT meaningful; balance figures are.\n");
 	if (!strcmp(acc, "tcg"))
 		fprintf(out, "TCG emulation: absolute figures mean nothing; compare ratios.\n");
-	fprintf(out, "\n%-13s %5s %8s %7s %8s %8s %8s %6s %5s %6s %8s %9s %6s %8s  %s\n",
-		"config", "reps", "req/s", "MiB/s", "p50ms", "p99ms", "p99.9ms", "max/mn",
-		"jain", "TSQ@IRQ", "cpus/MiB", "cap req/s", "xstock", "stolen", "softirq% per CPU");
+	fprintf(out, "\n%-13s %5s %8s %7s %10s %8s %8s %8s %6s %5s %6s %8s %9s %6s %8s  %s\n",
+		"config", "reps", "req/s", "MiB/s", "bulk MiB/s", "p50ms", "p99ms", "p99.9ms",
+		"max/mn", "jain", "TSQ@IRQ", "cpus/MiB", "cap req/s", "xstock", "stolen",
+		"softirq% per CPU");
 	for (int i = 0; i < r->nconf; i++) {
 		const struct config *c = &r->conf[i];
 		char b[16][32];
@@ -451,8 +554,9 @@ static void text_report(FILE *out, const struct run *r, const struct target *t, 
 		fmt(b[9], 32, c->med[M_CAP_REQ], "%.1f");
 		fmt(b[10], 32, stock ? c->med[M_CAP_REQ] / stock->med[M_CAP_REQ] : NAN, "%.2f");
 		fmt(b[11], 32, c->med[M_TQ_STOLEN], "%.0f");
-		fprintf(out, "%-13s %5d %8s %7s %8s %8s %8s %6s %5s %6s%s %8s %9s %6s %8s ",
-			c->name, c->nrep, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+		fmt(b[12], 32, c->med[M_BULK], "%.2f");
+		fprintf(out, "%-13s %5d %8s %7s %10s %8s %8s %8s %6s %5s %6s%s %8s %9s %6s %8s ",
+			c->name, c->nrep, b[0], b[1], b[12], b[2], b[3], b[4], b[5], b[6], b[7],
 			c->med[M_TSQ_IRQ] >= 0 && !c->v[0][M_TQ_DRAINED] ? "t" : "d",
 			b[8], b[9], b[10], b[11]);
 		for (int cpu = 0; cpu < c->ncpu; cpu++)
@@ -461,15 +565,63 @@ static void text_report(FILE *out, const struct run *r, const struct target *t, 
 			fprintf(out, "  INVALID: TSQ share on IRQ CPUs < 70%%, stock problem not reproduced");
 		fputc('\n', out);
 	}
+	split_report(out, r);
 	fprintf(out, "\nTSQ@IRQ: share of TSQ work on the IRQ CPUs, from TASKLET softirqs (t) "
 		"or tsqsteal's drained counter (d).\n");
 	fprintf(out, "cap: req/s divided by the busiest CPU's busy fraction. Medians of repeats; "
 		"min-max in report.json.\n");
+	fprintf(out, "bulk MiB/s: bulk stream downloads (bulk.txt) over wrk's duration; "
+		"- without a bulk stream.\n");
+	if (any_split(r))
+		fprintf(out, "TASKLET(TSQ): the TSQ tasklet (<= 6.16) or BH work (>= 6.17); tsqsteal's "
+			"drains are NAPI polls, so they count as NET_RX.\n");
 	if (nt)
 		fprintf(out, "\ntargets (medians):\n");
 	for (int i = 0; i < nt; i++)
 		fprintf(out, "  %-4s %-45s %.2f (%s %.2f)\n", t[i].met ? "met" : "MISS",
 			t[i].name, t[i].value, t[i].at_least ? ">=" : "<=", t[i].bound);
+}
+
+/*
+ * softirq_split.dat: a block per configuration with a split (blocks two
+ * blank lines apart, for gnuplot's index), a row per CPU: traced softirq
+ * time by kind, % of the CPU.  Removed when no configuration has one, so
+ * plot.gp falls back to the /proc/stat bars.
+ */
+static void split_data(const char *dir, const struct run *r)
+{
+	char path[4096];
+	FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "%s/softirq_split.dat", dir);
+	for (int i = 0; i < r->nconf; i++) {
+		const struct config *c = &r->conf[i];
+
+		if (strcmp(c->status, "ok") || !c->sirq_ok)
+			continue;
+		if (!f) {
+			f = fopen(path, "w");
+			if (!f)
+				return;
+			fprintf(f, "# config cpu NET_RX NET_TX TASKLET(TSQ) other: traced softirq "
+				"time, %% of the CPU, medians of repeats\n");
+		} else {
+			fputs("\n\n", f);
+		}
+		for (int cpu = 0; cpu < c->ncpu; cpu++) {
+			fprintf(f, "%s CPU%d", c->name, cpu);
+			for (int k = 0; k < SK_N; k++) {
+				double x = c->pcmed[P_SIRQ + k][cpu];
+
+				fprintf(f, " %.2f", isnan(x) ? 0 : x * 100);
+			}
+			fputc('\n', f);
+		}
+	}
+	if (f)
+		fclose(f);
+	else if (remove(path) && errno != ENOENT)
+		fprintf(stderr, "report: %s: %s\n", path, strerror(errno));
 }
 
 static void plot_data(const char *dir, const struct run *r)
@@ -499,6 +651,7 @@ static void plot_data(const char *dir, const struct run *r)
 		fputc('\n', f);
 	}
 	fclose(f);
+	split_data(dir, r);
 	snprintf(path, sizeof(path), "%s/throughput.dat", dir);
 	f = fopen(path, "w");
 	if (!f)
@@ -628,6 +781,100 @@ static double summary_median(struct json_object *conf, const char *metric)
 	return json_object_get_double(v);
 }
 
+static int is_number(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int);
+}
+
+/*
+ * The fields added after the first reports (bulk stream, softirq time
+ * split): absent is fine, present must be well-formed.  Problems printed,
+ * their number returned.
+ */
+static int check_added(struct json_object *c, const char *name)
+{
+	static const struct { const char *metric; double lo, hi; } sm[] = {
+		{ "bulk_mib_s", 0, INFINITY }, { "tsq_irq_share_time", 0, 1 },
+	};
+	static const char *const stat[] = { "median", "min", "max" };
+	static const char *const pcs[] = {
+		"sirq_net_rx_time", "sirq_net_tx_time", "sirq_tasklet_time", "sirq_other_time",
+	};
+	struct json_object *sum = get(c, "summary", json_type_object);
+	struct json_object *pc = get(c, "per_cpu", json_type_object);
+	struct json_object *nc = get(c, "ncpu", json_type_int), *runs = get(c, "runs", json_type_array);
+	struct json_object *v;
+	int bad = 0, npc = 0;
+
+	for (size_t i = 0; sum && i < sizeof(sm) / sizeof(sm[0]); i++) {
+		if (!json_object_object_get_ex(sum, sm[i].metric, &v))
+			continue;
+		if (!json_object_is_type(v, json_type_object)) {
+			printf("%s: summary.%s is not an object\n", name, sm[i].metric);
+			bad++;
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(stat) / sizeof(stat[0]); k++) {
+			struct json_object *x;
+			double d;
+
+			if (!json_object_object_get_ex(v, stat[k], &x) || !x)
+				continue;
+			d = json_object_get_double(x);
+			if (!is_number(x) || !(d >= sm[i].lo && d <= sm[i].hi)) {
+				printf("%s: summary.%s.%s out of range\n", name, sm[i].metric, stat[k]);
+				bad++;
+			}
+		}
+	}
+	for (size_t i = 0; pc && i < sizeof(pcs) / sizeof(pcs[0]); i++) {
+		struct json_object *a = get(pc, pcs[i], json_type_array);
+
+		if (!json_object_object_get_ex(pc, pcs[i], NULL))
+			continue;
+		npc++;
+		if (!a || !nc || (int)json_object_array_length(a) != json_object_get_int(nc)) {
+			printf("%s: per_cpu.%s is not one value per CPU\n", name, pcs[i]);
+			bad++;
+			continue;
+		}
+		for (size_t k = 0; k < json_object_array_length(a); k++) {
+			struct json_object *x = json_object_array_get_idx(a, k);
+
+			if (x && (!is_number(x) || !(json_object_get_double(x) >= 0))) {
+				printf("%s: per_cpu.%s[%zu] is not a fraction\n", name, pcs[i], k);
+				bad++;
+				break;
+			}
+		}
+	}
+	if (npc && npc != (int)(sizeof(pcs) / sizeof(pcs[0]))) {
+		printf("%s: per_cpu has only some of the sirq_*_time series\n", name);
+		bad++;
+	}
+	if (json_object_object_get_ex(c, "sirq_windows", &v) &&
+	    (!v || !json_object_is_type(v, json_type_int) || json_object_get_int(v) < 0 ||
+	     (npc > 0) != (json_object_get_int(v) > 0))) {
+		printf("%s: sirq_windows does not match the per-CPU split\n", name);
+		bad++;
+	}
+	for (size_t i = 0; runs && i < json_object_array_length(runs); i++) {
+		struct json_object *st;
+		int known = 0;
+
+		if (!json_object_object_get_ex(json_object_array_get_idx(runs, i), "sirqtime", &st))
+			continue;
+		for (int k = 0; st && json_object_is_type(st, json_type_string) && k < SIRQ_NSTATES; k++)
+			known |= !strcmp(json_object_get_string(st), sirq_state_names[k]);
+		if (!known) {
+			printf("%s: runs[%zu].sirqtime is not one of absent, ok, dropped, invalid\n",
+			       name, i);
+			bad++;
+		}
+	}
+	return bad;
+}
+
 /* Exit status 0 when the schema holds and every configuration produced traffic. */
 static int cmd_check(const char *path)
 {
@@ -677,6 +924,7 @@ static int cmd_check(const char *path)
 			printf("%s: missing per_cpu or runs\n", name);
 			bad++;
 		}
+		bad += check_added(c, name);
 		if (!(summary_median(c, "req_s") > 0) || !(summary_median(c, "mib_s") > 0)) {
 			printf("%s: no traffic\n", name);
 			bad++;
@@ -692,10 +940,16 @@ static int cmd_check(const char *path)
 	return bad ? 1 : 0;
 }
 
+static int colw(const char *name)
+{
+	return strlen(name) > 14 ? (int)strlen(name) : 14;
+}
+
 static int cmd_compare(const char *pa, const char *pb)
 {
-	static const char *const ms[] = { "req_s", "mib_s", "capacity_req_s", "softirq_max_mean",
-					  "softirq_jain", "tsq_irq_share", "p99_ms", "cpu_s_per_mib" };
+	static const char *const ms[] = { "req_s", "mib_s", "bulk_mib_s", "capacity_req_s",
+					  "softirq_max_mean", "softirq_jain", "tsq_irq_share",
+					  "tsq_irq_share_time", "p99_ms", "cpu_s_per_mib" };
 	struct json_object *a = json_object_from_file(pa), *b = json_object_from_file(pb);
 	struct json_object *ca, *cb;
 	int rc = 0;
@@ -709,7 +963,7 @@ static int cmd_compare(const char *pa, const char *pb)
 	cb = get(b, "configs", json_type_array);
 	printf("B/A ratio of medians (A = %s, B = %s)\n%-13s", pa, pb, "config");
 	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++)
-		printf(" %14s", ms[i]);
+		printf(" %*s", colw(ms[i]), ms[i]);
 	putchar('\n');
 	for (size_t i = 0; ca && cb && i < json_object_array_length(ca); i++) {
 		struct json_object *x = json_object_array_get_idx(ca, i);
@@ -727,9 +981,9 @@ static int cmd_compare(const char *pa, const char *pb)
 				double r = summary_median(y, ms[k]) / summary_median(x, ms[k]);
 
 				if (isnan(r) || isinf(r))
-					printf(" %14s", "-");
+					printf(" %*s", colw(ms[k]), "-");
 				else
-					printf(" %14.3f", r);
+					printf(" %*.3f", colw(ms[k]), r);
 			}
 			putchar('\n');
 		}

@@ -62,8 +62,10 @@ grep -q 'srv echo 1 > /sys/class/net/eth0/threaded' "$calls" && grep -q 'srv ech
 ok $? "fake transport: threaded NAPI switched on and back off"
 grep -q '^cli wrk .*-c64 .*--latency .*http://192.0.2.10/1m.bin' "$calls"
 ok $? "fake transport: wrk runs on the client against the server address" "$(grep '^cli' "$calls" | head -n 3)"
-! grep -q 'smp_affinity_list; done' "$calls" || ! grep -q 'rps_cpus' "$calls"
-ok $? "fake transport: host mode leaves the IRQ layout as found"
+[ -s "$calls" ] && ! grep -q '> */proc/irq/' "$calls" && ! grep -q '> *[^ ]*/rps_cpus' "$calls" &&
+	! grep -q 'ethtool -L' "$calls"
+ok $? "fake transport: host mode leaves the IRQ layout and channels as found" \
+	"$(grep -E '> */proc/irq/|rps_cpus|ethtool -L' "$calls" | head -n 5)"
 jq -e '.schema == "tsqsteal-bench/1" and .stock_valid == true and
 	(.configs[] | select(.name == "ideal") | .status == "skipped") and
 	(.configs[] | select(.name == "stock") | .repeats == 2 and .valid == true and
@@ -86,6 +88,96 @@ ok $? "report check fails when a configuration failed" "$(cat "$tmp/check2.log")
 FAKE_WRK=wrk-broken.txt fake_run notraffic --configs stock
 ! "$bin/report" check "$tmp/notraffic/out/report.json" >/dev/null 2>&1
 ok $? "report check fails when a configuration produced no traffic"
+
+# A run with the softirq time histogram (==sirqtime) and a bulk stream
+# (bulk.txt), laid out by hand and handed to report build: stock with both,
+# tsq-spread with one window whose histogram dropped entries and one
+# without bulk.txt, threaded from snapshots without the section and an
+# empty bulk.txt (what bench/run leaves without a bulk stream).
+fx=$here/tests/fixtures sd=$tmp/split
+mkdir -p "$sd"
+printf '%s\n' arch=amd64 kver=6.1.0-fake accel=none host_cores=2 vcpus=2 nic=eth0 queues=1 \
+	'scenario=2 vCPUs, 1 queue' >"$sd/meta.env"
+: >"$sd/runs.tsv"
+window() { # NAME REP SNAP0 SNAP1 [BULK]
+	mkdir -p "$sd/$1-$2"
+	cp "$fx/$3" "$sd/$1-$2/snap.0"
+	cp "$fx/$4" "$sd/$1-$2/snap.1"
+	cp "$fx/wrk-latency.txt" "$sd/$1-$2/wrk.txt"
+	[ -z "${5:-}" ] || cp "$fx/$5" "$sd/$1-$2/bulk.txt"
+	printf '%s\t%s\t%s\t0\tok\n' "$1" "$2" "$1-$2" >>"$sd/runs.tsv"
+}
+window stock 1 sirq.0 sirq.1 bulk.txt
+window stock 2 sirq.0 sirq.1 bulk.txt
+window tsq-spread 1 sirq.0 sirq-dropped.1 bulk.txt
+window tsq-spread 2 sirq.0 sirq.1
+window threaded 1 snap.0 snap.1
+: >"$sd/threaded-1/bulk.txt"
+printf 'ideal\t1\t-\t-\tskipped\tone queue\n' >>"$sd/runs.tsv"
+"$bin/report" build "$sd" >"$tmp/split.log" 2>&1
+ok $? "split run: report builds with ==sirqtime and bulk.txt" "$(cat "$tmp/split.log")"
+grep -q 'tsq-spread-1: softirq time histogram dropped entries' "$tmp/split.log"
+ok $? "split run: a window whose histogram dropped entries is reported" "$(cat "$tmp/split.log")"
+"$bin/report" check "$sd/report.json" >"$tmp/check3.log" 2>&1
+ok $? "split run: report.json passes the check with the new fields" "$(cat "$tmp/check3.log")"
+jq -e 'def near($x; $y): ($x - $y) < 1e-4 and ($y - $x) < 1e-4;
+	.schema == "tsqsteal-bench/1" and .meta.scenario == "2 vCPUs, 1 queue" and
+	(.configs[] | select(.name == "stock") |
+	 near(.summary.bulk_mib_s.median; 250 / 10.02) and .sirq_windows == 2 and
+	 .per_cpu.sirq_net_rx_time == [0.4, 0.02] and .per_cpu.sirq_net_tx_time == [0.05, 0] and
+	 .per_cpu.sirq_tasklet_time == [0.2, 0.01] and .per_cpu.sirq_other_time == [0.02, 0.01] and
+	 near(.summary.tsq_irq_share_time.median; 2.6 / 2.735) and .summary.tsq_irq_share.median == 1 and
+	 ([.runs[].sirqtime] == ["ok", "ok"]) and near(.vs_stock.bulk_mib_s; 1)) and
+	(.configs[] | select(.name == "tsq-spread") | .sirq_windows == 1 and
+	 ([.runs[].sirqtime] == ["dropped", "ok"]) and .per_cpu.sirq_net_rx_time == [0.4, 0.02] and
+	 near(.summary.bulk_mib_s.min; .summary.bulk_mib_s.max) and
+	 ([.runs[].bulk_mib_s | type] == ["number", "null"])) and
+	(.configs[] | select(.name == "threaded") | .sirq_windows == 0 and
+	 (.per_cpu | has("sirq_net_rx_time") | not) and .summary.bulk_mib_s.median == null and
+	 .summary.tsq_irq_share_time.median == null and .runs[0].sirqtime == "absent")' \
+	"$sd/report.json" >/dev/null 2>&1
+ok $? "split run: JSON has the per-CPU time split, TSQ time share and bulk MiB/s" \
+	"$(jq -c '.configs[] | {name, summary: .summary.bulk_mib_s, w: .sirq_windows, pc: .per_cpu}' "$sd/report.json" 2>&1)"
+txt=$sd/report.txt
+grep -q '^kernel .*NIC eth0, queues 1$' "$txt" && grep -q '^scenario: 2 vCPUs, 1 queue$' "$txt" &&
+	grep -q '^stock  *2  *24.9  *24.95  *24.95 ' "$txt" && grep -q '^threaded  *1  *24.9  *24.95  *- ' "$txt" &&
+	grep -qx '  cpu0 softirq 68% = NET_RX 40 / NET_TX 5 / TASKLET(TSQ) 20 / other 2 (traced 67)' "$txt" &&
+	grep -qx '  cpu1 softirq 4% = NET_RX 2 / NET_TX 0 / TASKLET(TSQ) 1 / other 1 (traced 4)' "$txt" &&
+	grep -q '^stock  *split from 2 of 2 windows; TSQ@IRQ by time 95%$' "$txt" &&
+	grep -q '^tsq-spread  *split from 1 of 2 windows, 1 with dropped entries; ' "$txt" &&
+	grep -q '^threaded  *no softirq time histogram$' "$txt"
+ok $? "split run: text header, bulk column and per-CPU split lines" "$(cat "$txt")"
+jq '.configs |= map(del(.summary.bulk_mib_s, .summary.tsq_irq_share_time, .sirq_windows,
+	.runs[]?.sirqtime, .runs[]?.bulk_mib_s, .runs[]?.tsq_irq_share_time, .vs_stock.bulk_mib_s,
+	.per_cpu.sirq_net_rx_time, .per_cpu.sirq_net_tx_time, .per_cpu.sirq_tasklet_time,
+	.per_cpu.sirq_other_time))' \
+	"$sd/report.json" >"$tmp/old.json" &&
+	"$bin/report" check "$tmp/old.json" >"$tmp/check4.log" 2>&1
+ok $? "report check still accepts a report without the new fields" "$(cat "$tmp/check4.log")"
+jq '(.configs[] | select(.name == "stock") | .summary.bulk_mib_s.median) = -1 |
+	(.configs[] | select(.name == "stock") | .per_cpu.sirq_net_tx_time) = [0.1] |
+	(.configs[] | select(.name == "threaded") | .runs[0].sirqtime) = "maybe" |
+	(.configs[] | select(.name == "tsq-spread") | .summary.tsq_irq_share_time.max) = 1.5' \
+	"$sd/report.json" >"$tmp/broken.json"
+"$bin/report" check "$tmp/broken.json" >"$tmp/check5.log" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] && [ "$(grep -c 'bulk_mib_s.median out of range\|sirq_net_tx_time is not one value per CPU\|sirqtime is not one of\|tsq_irq_share_time.max out of range' "$tmp/check5.log")" -eq 4 ]
+ok $? "report check rejects malformed new fields" "$(cat "$tmp/check5.log")"
+out=$("$bin/report" compare "$sd/report.json" "$sd/report.json" 2>&1)
+echo "$out" | grep -q '^config .* bulk_mib_s .* tsq_irq_share_time ' &&
+	echo "$out" | grep -q '^stock  *1.000  *1.000  *1.000 ' && echo "$out" | grep -q '^threaded  *1.000  *1.000  *- '
+ok $? "compare: bulk MiB/s and TSQ time share columns" "$out"
+if command -v gnuplot >/dev/null; then
+	for d in "$sd" "$tmp/good/out"; do
+		rm -f "$d/softirq.png" "$d/throughput.png"
+		gnuplot -e "dir='$d'" "$here/plot.gp" >"$tmp/gnuplot.log" 2>&1 &&
+			[ -s "$d/softirq.png" ] && [ -s "$d/throughput.png" ] && ! [ -s "$tmp/gnuplot.log" ]
+		ok $? "plot.gp: softirq.png and throughput.png ($([ -s "$d/softirq_split.dat" ] &&
+			echo stacked by kind || echo per-configuration bars))" "$(cat "$tmp/gnuplot.log")"
+	done
+else
+	echo "# gnuplot not installed: plot.gp not exercised"
+fi
 
 out=$("$here/compare" "$tmp/good/out/report.json" "$tmp/good/out/report.json" 2>&1)
 echo "$out" | grep -q '^stock  *1.000  *1.000' && ! echo "$out" | grep -q '^ideal'

@@ -1,22 +1,100 @@
 # The bench proper, transport-independent: lay out the NIC, set up each
 # configuration, sample the server around a wrk window, and hand the raw
 # samples to report.  Needs srv/cli/cli_file (lib/transport.sh) and:
-#   DEV SERVER_IP NCPU CONNS DURATION WARMUP REPEATS URLPATH CONFIGS OUT
-#   KO (module path on the server)  IRQSPREAD (its path on the server, or "")
-#   LAYOUT=1 to pin the NIC IRQs to CPU 0 and RPS to the rest (VM mode)
+#   DEV SERVER_IP NCPU QUEUES NIC CONNS DURATION WARMUP REPEATS URLPATH
+#   BULKPATH CONFIGS OUT  KO (module path on the server)
+#   IRQSPREAD (its path on the server, or "")  SIRQTIME (1: softirq time
+#   per vector through hist triggers)
+#   LAYOUT=1 to set QUEUES channels, their IRQs and RPS (VM mode)
 # shellcheck shell=bash
 
 TSQ_STATS=/sys/kernel/debug/tsqsteal/stats
+TRACEFS=/sys/kernel/tracing
+SIRQ_EVENT=tsq_bench_sirq
 
-# Every NIC IRQ of DEV on CPU 0, RPS on every other CPU: the AWS-documented
-# shape with one queue, so stock TSQ work lands on CPU 0.
+# The NIC's IRQ numbers with the queue each serves ("-" for the
+# link/other vector): "IRQ QUEUE" per line.  Queue vectors are named
+# DEV-rx-N, DEV-tx-N or DEV-TxRx-N (igb, ENA, virtio: DEV-input.N).
+bench_irq_queues() {
+	srv "awk -v d='$DEV' '\$NF ~ \"^\" d \"(-|\$)\" { i = \$1; sub(/:/, \"\", i); q = \$NF;
+		if (match(q, /[-.][0-9]+\$/)) print i, substr(q, RSTART + 1); else print i, \"-\" }' /proc/interrupts"
+}
+
+# bench_set_channels N: N combined channels, when the NIC can and has not.
+bench_set_channels() {
+	local cur
+	cur=$(srv "ethtool -l $DEV 2>/dev/null | awk '/^Combined:/ { c = \$2 } END { print c }'")
+	[ -n "$cur" ] && [ "$cur" != "$1" ] || return 0
+	srv "ethtool -L $DEV combined $1 && sleep 1" >/dev/null
+}
+
+# The seed's shape with QUEUES queues on NCPU CPUs: queue q's IRQs on the
+# first CPU of its slice of NCPU/QUEUES CPUs, RPS of queue q on the rest
+# of the slice, no XPS.  QUEUES=1 on 2 CPUs is AWS's documented
+# one-queue setup: IRQs on CPU 0, RPS on CPU 1.
 bench_layout() {
-	local mask
+	local irq q cpu lo hi c mask
 	[ "${LAYOUT:-0}" = 1 ] || return 0
-	mask=$(printf '%x' $(((1 << NCPU) - 2)))
-	srv "for i in \$(awk -F: '/$DEV/ { gsub(/ /, \"\", \$1); print \$1 }' /proc/interrupts); do
-		echo 0 > /proc/irq/\$i/smp_affinity_list; done
-	for q in /sys/class/net/$DEV/queues/rx-*; do echo $mask > \$q/rps_cpus; done" >/dev/null
+	bench_set_channels "$QUEUES"
+	while read -r irq q; do
+		[ -n "$irq" ] || continue
+		cpu=0
+		[ "$q" = - ] || cpu=$((q * NCPU / QUEUES))
+		srv "echo $cpu > /proc/irq/$irq/smp_affinity_list" >/dev/null
+	done < <(bench_irq_queues)
+	for q in $(seq 0 $((QUEUES - 1))); do
+		lo=$((q * NCPU / QUEUES)) hi=$(((q + 1) * NCPU / QUEUES)) mask=0
+		for c in $(seq $((lo + 1)) $((hi - 1))); do mask=$((mask | (1 << c))); done
+		srv "echo $(printf '%x' $mask) > /sys/class/net/$DEV/queues/rx-$q/rps_cpus 2>/dev/null
+			for x in /sys/class/net/$DEV/queues/tx-*/xps_cpus; do echo 0 > \$x; done 2>/dev/null; true" >/dev/null
+	done
+}
+
+# ideal: one queue per CPU (as many as the NIC has), queue i's IRQs on
+# CPU i, its transmits from CPU i (XPS), no RPS.
+bench_ideal() {
+	local max irq q n
+	max=$(srv "ethtool -l $DEV 2>/dev/null | awk '/^Combined:/ && !m { m = \$2 } END { print m + 0 }'")
+	n=$NCPU
+	[ "${max:-0}" -lt "$n" ] && n=${max:-0}
+	if [ "$n" -le "$QUEUES" ]; then
+		echo "needs more than $QUEUES NIC queue(s); $NIC offers ${max:-0}"
+		return 2
+	fi
+	srv "ethtool -L $DEV combined $n && sleep 1" >/dev/null || return 1
+	while read -r irq q; do
+		[ -n "$irq" ] || continue
+		[ "$q" = - ] && q=0
+		srv "echo $((q % NCPU)) > /proc/irq/$irq/smp_affinity_list" >/dev/null
+	done < <(bench_irq_queues)
+	for q in $(seq 0 $((n - 1))); do
+		srv "echo 0 > /sys/class/net/$DEV/queues/rx-$q/rps_cpus
+			echo $(printf '%x' $((1 << q))) > /sys/class/net/$DEV/queues/tx-$q/xps_cpus" >/dev/null || return 1
+	done
+}
+
+# Softirq time per vector and CPU, from the kernel's own tracepoints: a
+# hist trigger pairs softirq_entry/exit on each CPU into a synthetic event
+# whose histogram sums the nanoseconds by (cpu, vector).  Best effort: a
+# kernel without hist triggers leaves the section empty and the report
+# falls back to /proc/softirqs counts.
+bench_sirq_start() {
+	[ "${SIRQTIME:-1}" = 1 ] || return 0
+	srv "T=$TRACEFS; [ -e \$T/trace ] || mount -t tracefs nodev \$T 2>/dev/null
+		echo '$SIRQ_EVENT u64 lat; unsigned int vec' >> \$T/synthetic_events &&
+		echo 'hist:keys=common_cpu:ts0=common_timestamp' >> \$T/events/irq/softirq_entry/trigger &&
+		echo 'hist:keys=common_cpu:lat=common_timestamp-\$ts0:onmatch(irq.softirq_entry).trace($SIRQ_EVENT,\$lat,vec)' >> \$T/events/irq/softirq_exit/trigger &&
+		echo 'hist:keys=common_cpu,vec:vals=hitcount,lat:sort=common_cpu,vec:size=4096' >> \$T/events/synthetic/$SIRQ_EVENT/trigger" \
+		>/dev/null 2>&1 || { echo "bench: softirq time per vector unavailable (hist triggers)" >&2; bench_sirq_stop; }
+}
+
+bench_sirq_stop() {
+	[ "${SIRQTIME:-1}" = 1 ] || return 0
+	srv "T=$TRACEFS
+		echo '!hist:keys=common_cpu,vec:vals=hitcount,lat:sort=common_cpu,vec:size=4096' >> \$T/events/synthetic/$SIRQ_EVENT/trigger
+		echo '!hist:keys=common_cpu:lat=common_timestamp-\$ts0:onmatch(irq.softirq_entry).trace($SIRQ_EVENT,\$lat,vec)' >> \$T/events/irq/softirq_exit/trigger
+		echo '!hist:keys=common_cpu:ts0=common_timestamp' >> \$T/events/irq/softirq_entry/trigger
+		echo '!$SIRQ_EVENT' >> \$T/synthetic_events; true" >/dev/null 2>&1
 }
 
 # The CPUs the NIC's IRQs are delivered to, as a CPU list.
@@ -28,7 +106,8 @@ bench_irq_cpus() {
 
 bench_snapshot() {
 	srv "echo ==stat; cat /proc/stat; echo ==softirqs; cat /proc/softirqs; echo ==tsq;
-		cat $TSQ_STATS 2>/dev/null; echo ==end"
+		cat $TSQ_STATS 2>/dev/null; echo ==sirqtime;
+		cat $TRACEFS/events/synthetic/$SIRQ_EVENT/hist 2>/dev/null; echo ==end"
 }
 
 # config_setup NAME: 0 ready, 1 failed, 2 not available here (reason on stdout).
@@ -53,8 +132,11 @@ config_setup() {
 		[ "$1" = tuned ] || srv "insmod $KO policy=spread"
 		;;
 	ideal)
-		echo "needs one NIC queue per vCPU; QEMU e1000e has one queue pair"
-		return 2
+		if [ "${LAYOUT:-0}" != 1 ]; then
+			echo "changes the NIC's channels and IRQ layout; runs only with LAYOUT=1"
+			return 2
+		fi
+		bench_ideal
 		;;
 	*)
 		echo "unknown configuration"
@@ -75,14 +157,30 @@ config_teardown() {
 	bench_layout
 }
 
+# URLPATH is one path or a comma list that wrk's requests cycle through
+# (latency.lua); the first also forms the URL.
 bench_wrk() {
+	local paths
+	read -r -a paths <<<"${URLPATH//,/ }"
 	cli wrk -t1 -c"$CONNS" -d"$1"s --latency --timeout 10s -s "$BENCH_LUA" \
-		"http://$SERVER_IP/$URLPATH"
+		"http://$SERVER_IP/${paths[0]}" -- "${paths[@]/#//}"
+}
+
+# bench_bulk SECONDS: one bulk TCP stream beside wrk, BULKPATH downloaded
+# back to back until the window ends; one "BYTES SECONDS" line per
+# download (the last one cut at the window's end, its bytes counted).
+bench_bulk() {
+	[ -n "${BULKPATH:-}" ] || return 0
+	cli sh -c "end=\$((\$(date +%s) + $1))
+		while now=\$(date +%s); [ \$now -lt \$end ]; do
+			curl -s -o /dev/null --max-time \$((end - now)) -w '%{size_download} %{time_total}\\n' \
+				http://$SERVER_IP/$BULKPATH
+		done"
 }
 
 # bench_window CONFIG REP: one measured window into $OUT/CONFIG-REP/.
 bench_window() {
-	local cfg=$1 rep=$2 d="$OUT/$1-$2" irq why rc
+	local cfg=$1 rep=$2 d="$OUT/$1-$2" irq why rc bulk
 	mkdir -p "$d"
 	why=$(config_setup "$cfg" 2>&1)
 	rc=$?
@@ -96,7 +194,10 @@ bench_window() {
 	[ "$WARMUP" -gt 0 ] && bench_wrk "$WARMUP" >"$d/warmup.txt" 2>&1
 	irq=$(bench_irq_cpus)
 	bench_snapshot >"$d/snap.0"
+	bench_bulk "$DURATION" >"$d/bulk.txt" 2>/dev/null &
+	bulk=$!
 	bench_wrk "$DURATION" >"$d/wrk.txt" 2>&1
+	wait "$bulk"
 	bench_snapshot >"$d/snap.1"
 	config_teardown "$cfg"
 	printf '%s\t%s\t%s\t%s\tok\n' "$cfg" "$rep" "$cfg-$rep" "${irq:-0}" >>"$OUT/runs.tsv"
@@ -112,9 +213,11 @@ bench_main() {
 	n=${#cfgs[@]}
 	: >"$OUT/runs.tsv"
 	bench_layout
+	bench_sirq_start
 	for rep in $(seq "$REPEATS"); do
 		for i in $(seq 0 $((n - 1))); do
 			bench_window "${cfgs[$(((i + rep - 1) % n))]}" "$rep"
 		done
 	done
+	bench_sirq_stop
 }

@@ -140,6 +140,161 @@ static void test_window(const char *dir)
 	free(wt);
 }
 
+static int hist(const char *text, unsigned long long *dropped)
+{
+	static unsigned long long ns[SIRQ_NVEC][BENCH_MAX_CPUS];
+
+	memset(ns, 0, sizeof(ns));
+	return parse_hist_sirq(text, ns, dropped);
+}
+
+static void test_hist(const char *dir)
+{
+	static unsigned long long ns[SIRQ_NVEC][BENCH_MAX_CPUS];
+	static struct snapshot s;
+	static const char *const garbage[] = {
+		"hello\n",
+		"{ common_cpu: 0, vec: 3 } hitcount: 1\nTotals:\n Dropped: 0\n",
+		"{ common_cpu: 0, vec: 3 lat: 5\nTotals:\n Dropped: 0\n",
+		"{ common_cpu: 0 } hitcount: 1 lat: 5\nTotals:\n Dropped: 0\n",
+		"{ common_cpu: 0, vec: 3, common_pid: 7 } lat: 5\nTotals:\n Dropped: 0\n",
+		"{ common_cpu: 0, vec: 3 } lat: 5\n{ common_cpu: 0, vec: 3 } lat: 5\nTotals:\n Dropped: 0\n",
+		"{ common_cpu: 256, vec: 3 } lat: 5\nTotals:\n Dropped: 0\n",
+		"{ common_cpu: 0, vec: 16 } lat: 5\nTotals:\n Dropped: 0\n",
+		"{ common_cpu: -1, vec: 3 } lat: 5\nTotals:\n Dropped: 0\n",
+		"{ common_cpu: 0, vec: 3 } lat: 99999999999999999999999\nTotals:\n Dropped: 0\n",
+		"{ common_cpu: 0, vec: 3 } lat: 5 junk\nTotals:\n Dropped: 0\n",
+		"{ common_cpu: 0, vec: 3 } lat: 5\n",
+		"Totals:\n Dropped: 0\nTotals:\n Dropped: 0\n",
+		"    Hits: 0\n",
+		"{",
+		"{ common_cpu: 0, vec: 3 }",
+	};
+	unsigned long long dropped = 7;
+	char *buf;
+	int bad = 0;
+
+	buf = fixture(dir, "hist-normal.txt");
+	memset(ns, 0, sizeof(ns));
+	ok(parse_hist_sirq(buf, ns, &dropped) == 4 && dropped == 0 && ns[1][0] == 829983 &&
+	   ns[3][0] == 59268 && ns[7][1] == 3655310 && ns[6][1] == 18446744073ULL && ns[2][0] == 0,
+	   "softirq time hist: entries by CPU and vector, comments and totals skipped");
+	free(buf);
+	memset(ns, 0, sizeof(ns));
+	ok(parse_hist_sirq("{common_cpu:1,vec:3}hitcount:2 lat:1000\r\n"
+			   "\t{ cpu: 2,  vec: 6 }   lat: 7   hitcount: 1\nTotals:\n\tDropped: 0\r\n",
+			   ns, &dropped) == 2 && ns[3][1] == 1000 && ns[6][2] == 7,
+	   "softirq time hist: tight or loose spacing, CRLF, the cpu alias, values in any order");
+	buf = fixture(dir, "hist-empty.txt");
+	ok(hist(buf, &dropped) == 0 && dropped == 0 && hist("", &dropped) == 0 &&
+	   hist("# only a comment\n", &dropped) == 0, "softirq time hist: no entries is zero entries");
+	free(buf);
+	buf = fixture(dir, "hist-dropped.txt");
+	ok(hist(buf, &dropped) == 4 && dropped == 3, "softirq time hist: Dropped count read");
+	free(buf);
+	buf = fixture(dir, "hist-garbage.txt");
+	bad += hist(buf, &dropped) != -1;
+	free(buf);
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
+		if (hist(garbage[i], &dropped) != -1) {
+			printf("# accepted: %s\n", garbage[i]);
+			bad++;
+		}
+	ok(!bad, "softirq time hist: garbage, other keys, duplicates, cut-off reads rejected");
+
+	buf = fixture(dir, "sirq.1");
+	ok(!parse_snapshot(buf, &s) && s.sirq_state == SIRQ_OK && s.ncpu == 2 &&
+	   s.sirq_ns[SIRQ_VEC_NET_RX][0] == 8200000000ULL && s.sirq_ns[7][1] == 135000000,
+	   "snapshot ==sirqtime section between ==tsq and ==end");
+	free(buf);
+	buf = fixture(dir, "snap.1");
+	ok(!parse_snapshot(buf, &s) && s.sirq_state == SIRQ_ABSENT, "snapshot without ==sirqtime");
+	free(buf);
+	ok(!parse_snapshot("==stat\ncpu0 1 0 1 1 0 0 1 0\n==tsq\n==sirqtime\n\n==end\n", &s) &&
+	   s.sirq_state == SIRQ_ABSENT, "snapshot with an empty ==sirqtime");
+	ok(!parse_snapshot("==stat\ncpu0 1 0 1 1 0 0 1 0\n==sirqtime\n{ garbage\n==end\n", &s) &&
+	   s.sirq_state == SIRQ_INVALID && s.ncpu == 1 && !s.sirq_ns[3][0],
+	   "snapshot with a garbage ==sirqtime keeps the rest, split marked invalid");
+	buf = fixture(dir, "sirq-dropped.1");
+	ok(!parse_snapshot(buf, &s) && s.sirq_state == SIRQ_DROPPED && s.sirq_dropped == 2,
+	   "snapshot whose hist dropped entries");
+	free(buf);
+}
+
+static void test_split(const char *dir)
+{
+	static struct snapshot a, b;
+	static struct window win;
+	unsigned char irq[BENCH_MAX_CPUS];
+	struct wrk_result w;
+	char *s0 = fixture(dir, "sirq.0"), *s1 = fixture(dir, "sirq.1");
+	char *wt = fixture(dir, "wrk-latency.txt"), *d1 = fixture(dir, "sirq-dropped.1");
+	char *o0 = fixture(dir, "snap.0");
+	const struct cpu_window *c0 = &win.cpu[0], *c1 = &win.cpu[1];
+
+	parse_cpulist("0", irq, BENCH_MAX_CPUS);
+	ok(!parse_snapshot(s0, &a) && !parse_snapshot(s1, &b) && !parse_wrk(wt, &w) &&
+	   !window_compute(&a, &b, irq, &w, &win) && win.sirq_state == SIRQ_OK,
+	   "window with softirq time on both sides computes");
+	/* cpu0: 1300 ticks = 13 s; cpu1: 1350 ticks = 13.5 s. */
+	ok(near(c0->sirq[SK_NET_RX], 0.40) && near(c0->sirq[SK_NET_TX], 0.05) &&
+	   near(c0->sirq[SK_TASKLET], 0.20) && near(c0->sirq[SK_OTHER], 0.02),
+	   "per-CPU time split: NET_RX, NET_TX, TASKLET, other vectors over elapsed ticks");
+	ok(near(c1->sirq[SK_NET_RX], 0.02) && c1->sirq[SK_NET_TX] == 0 &&
+	   near(c1->sirq[SK_TASKLET], 0.01) && near(c1->sirq[SK_OTHER], 0.01),
+	   "per-CPU time split: a vector first seen in snap.1 counts from zero");
+	ok(near(win.tsq_irq_share_time, 2.6 / 2.735) && near(win.tsq_irq_share, 1.0),
+	   "TASKLET time share on the IRQ CPUs, count share unchanged");
+	ok(near(win.softirq_max_mean, 1.897335) && isnan(win.bulk_mib_s),
+	   "existing window figures unchanged by the split; no bulk by default");
+	b.sirq_ns[SIRQ_VEC_NET_RX][1] = 1;
+	ok(!window_compute(&a, &b, irq, &w, &win) && win.sirq_state == SIRQ_INVALID &&
+	   isnan(c0->sirq[SK_NET_RX]) && isnan(win.tsq_irq_share_time),
+	   "a histogram sum going backwards (trigger re-created) leaves the split out");
+	ok(!parse_snapshot(d1, &b) && !window_compute(&a, &b, irq, &w, &win) &&
+	   win.sirq_state == SIRQ_DROPPED && isnan(c0->sirq[SK_TASKLET]) &&
+	   isnan(win.tsq_irq_share_time) && near(win.softirq_max_mean, 1.897335),
+	   "Dropped > 0 marks the window's split unavailable, the rest stays");
+	ok(!parse_snapshot(o0, &a) && !window_compute(&a, &b, irq, &w, &win) &&
+	   win.sirq_state == SIRQ_INVALID && isnan(c1->sirq[SK_OTHER]),
+	   "a histogram on one side only leaves the split out");
+	free(s1);
+	s1 = fixture(dir, "snap.1");
+	ok(!parse_snapshot(s1, &b) && !window_compute(&a, &b, irq, &w, &win) &&
+	   win.sirq_state == SIRQ_ABSENT && isnan(c0->sirq[SK_NET_RX]) &&
+	   isnan(win.tsq_irq_share_time) && near(win.tsq_irq_share, 1.0),
+	   "snapshots without ==sirqtime: no split, everything else as before");
+	free(s0);
+	free(s1);
+	free(d1);
+	free(o0);
+	free(wt);
+}
+
+static void test_bulk(const char *dir)
+{
+	struct wrk_result w;
+	char *wt = fixture(dir, "wrk-latency.txt"), *bt = fixture(dir, "bulk.txt");
+	char *bad = fixture(dir, "bulk-bad.txt");
+	double bytes = -1;
+	int n = -1;
+
+	ok(!parse_bulk(bt, &bytes, &n) && n == 3 && near(bytes, 250.0 * 1048576),
+	   "bulk.txt: bytes of completed downloads summed");
+	ok(!parse_wrk(wt, &w) && near(bulk_mib_s(bytes, w.seconds), 250 / 10.02),
+	   "bulk_mib_s: MiB over wrk's window seconds");
+	ok(!parse_bulk("", &bytes, &n) && n == 0 && bytes == 0 &&
+	   !parse_bulk("# c\n\n", &bytes, &n) && n == 0, "empty bulk.txt: no downloads");
+	ok(parse_bulk(bad, &bytes, &n) && parse_bulk("12\n", &bytes, &n) &&
+	   parse_bulk("-1 2\n", &bytes, &n) && parse_bulk("1 2 3\n", &bytes, &n) &&
+	   parse_bulk("nan 1\n", &bytes, &n) && !parse_bulk(" 5 0.5 \r\n\n", &bytes, &n) &&
+	   bytes == 5, "bulk.txt: malformed lines rejected, spacing tolerated");
+	ok(isnan(bulk_mib_s(100, 0)), "bulk_mib_s without a wrk duration is NaN");
+	free(wt);
+	free(bt);
+	free(bad);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "bench/tests/fixtures";
@@ -147,5 +302,8 @@ int main(int argc, char **argv)
 	test_stats();
 	test_parsers(dir);
 	test_window(dir);
+	test_hist(dir);
+	test_split(dir);
+	test_bulk(dir);
 	return n_fail ? 1 : 0;
 }
