@@ -11,7 +11,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 export MATRIX QUICK SOAK SCENARIOS
 # Passed to bench/run only when set: an exported empty ARCH would break kbuild.
-BENCH_VARS := ARCH KERNEL VCPUS CONNS DURATION REPEATS
+BENCH_VARS := ARCH KERNEL VCPUS QUEUES NIC CONNS DURATION REPEATS
 
 all: module tools
 
