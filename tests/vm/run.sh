@@ -70,14 +70,24 @@ run_cell() {
 		return
 	fi
 
+	# A stock kernel that hangs before our module is ever loaded (seen once
+	# in ~100 boots: 7.2 amd64 under TCG, silent after the MTRR lines) gets
+	# one more boot; the first console is kept and the retry is reported.
+	local retry=""
 	if ! vm_start "$dir" "$log"; then
-		CELL=$label
-		tap_fail "$label: guest boots" "$(tail -n 50 "$log/console.log")"
 		vm_stop
-		return
+		mv "$log/console.log" "$log/console-boot1.log"
+		echo "# $label: first boot did not come up; booting again (console-boot1.log)"
+		retry=", second boot"
+		if ! vm_start "$dir" "$log"; then
+			CELL=$label
+			tap_fail "$label: guest boots" "$(tail -n 50 "$log/console.log")"
+			vm_stop
+			return
+		fi
 	fi
 	CELL=$label
-	tap_ok "$label: guest boots ($VM_ACCEL, $VM_CPUS vCPUs, $VM_NIC, ${VM_BOOT_SECONDS}s)"
+	tap_ok "$label: guest boots ($VM_ACCEL, $VM_CPUS vCPUs, $VM_NIC, ${VM_BOOT_SECONDS}s$retry)"
 	echo "ACCEL=$VM_ACCEL" >>"$log/cell.env"
 
 	# ENA-like: every NIC interrupt on CPU 0, so TX completions, tcp_wfree

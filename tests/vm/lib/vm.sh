@@ -15,7 +15,7 @@ VM_AGENT_PORT=7000
 VM_CPUS=${VM_CPUS:-4}
 VM_MEM=${VM_MEM:-1536}
 VM_NIC=${VM_NIC:-e1000e}
-VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-300}
+VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-150}
 VM_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # KVM exists here but Debian kernels hang under it: probe once with a

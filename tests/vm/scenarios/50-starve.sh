@@ -1,10 +1,11 @@
 # Starvation: a SCHED_FIFO 99 busy loop on a CPU that holds queued
 # deferred-xmit work must not stall the flows queued there: the rescue
 # timer hands the queue to another CPU (rescued > 0) and no hogged window
-# stalls.  The throughput kept (target: >= 50 % of unhogged) is printed,
-# not asserted: single 5 s windows of one configuration vary by up to x8
+# stalls.  The throughput kept (target: >= 50 % of unhogged) is asserted
+# under SOAK=1 (20 s windows; kept 70-170 % on every cell) and only printed
+# in make test: single 5 s windows of one configuration vary by up to x8
 # under TCG here (e.g. 411, 158 and 57 MB/s), so a median-of-three ratio
-# lands on either side of 50 % by chance.
+# of 5 s windows lands on either side of 50 % by chance.
 #
 # "Unhogged" is the same busy loop at SCHED_IDLE: under TCG a spinning
 # vCPU costs the host a core whatever its priority, so only an equal loop
@@ -65,6 +66,10 @@ echo "# $CELL: FIFO hog on CPU $other (a queue CPU): median ${hogged} of ${free}
 check "$CELL: starvation: the hogged CPU's queue was rescued ($r0 -> $r1)" test "$r1" -gt "$r0"
 check "$CELL: starvation: no hogged window stalled ($h1 $h2 $h3 MB/s; kept median $hogged of $free)" \
 	awk -v a="$h1" -v b="$h2" -v c="$h3" 'BEGIN { exit !(a > 1 && b > 1 && c > 1) }'
+if [ -n "${SOAK:-}" ]; then
+	check "$CELL: starvation: flows keep >= 50 % of unhogged throughput (median $hogged of $free MB/s)" \
+		awk -v h="$hogged" -v f="$free" 'BEGIN { exit !(f > 0 && h >= 0.5 * f) }'
+fi
 
 if [ -n "${SOAK:-}" ]; then
 	t_free=$(rate "$irq" idle)
