@@ -15,18 +15,22 @@ have_split = system("test -s '".split."' && echo 1 || echo 0") + 0
 set output dir.'/softirq.png'
 set yrange [0:*]
 if (have_split) {
-	set title 'softirq time per CPU by kind (traced, median of repeats)'
+	set title 'softirq time per CPU (bars: CPU number) by kind, grouped by configuration; traced, median of repeats'
 	set ylabel '% of CPU time'
 	set style histogram rowstacked title offset 0,-1
 	set boxwidth 0.7 relative
 	set key noautotitle
 	set bmargin 4
 	confs = system("awk '!/^#/ && NF && $1 != last { printf \"%s \", $1; last = $1 }' '".split."'")
+	nbars = system("awk '!/^#/ && NF' '".split."' | wc -l") + 0
+	# Wide enough for every configuration's name under its CPUs.
+	set terminal pngcairo size (nbars * 45 + words(confs) * 40 + 320 > 900 ? nbars * 45 + words(confs) * 40 + 320 : 900),500 noenhanced
+	set output dir.'/softirq.png'
 	cmd = 'plot'
 	do for [b = 1:words(confs)] {
 		t(s) = b == 1 ? "title '".s."'" : 'notitle'
 		cmd = cmd.sprintf(" newhistogram '%s' lt 1,", word(confs, b))
-		cmd = cmd.sprintf(" split index %d using 3:xtic(2) %s,", b - 1, t('NET_RX'))
+		cmd = cmd.sprintf(" split index %d using 3:xtic(substr(strcol(2), 4, 9)) %s,", b - 1, t('NET_RX'))
 		cmd = cmd.sprintf(" '' index %d using 4 %s,", b - 1, t('NET_TX'))
 		cmd = cmd.sprintf(" '' index %d using 5 %s,", b - 1, t('TASKLET (TSQ)'))
 		cmd = cmd.sprintf(" '' index %d using 6 %s", b - 1, t('other'))
@@ -37,6 +41,7 @@ if (have_split) {
 	set boxwidth
 	set key autotitle columnheader
 	set bmargin
+	set terminal pngcairo size 900,500 noenhanced
 } else {
 	set title 'softirq time per CPU (median of repeats)'
 	set ylabel '% of CPU time in softirq'

@@ -37,7 +37,7 @@ if [ -x "$top/bench/test.sh" ]; then
 	echo "# bench unit tests"
 	sub "$top/bench/test.sh"
 fi
-echo "# VM matrix: ${MATRIX:-all six cells}"
+echo "# VM matrix: ${MATRIX:-six kernels x e1000e, plus 7/amd64 on igb}"
 sub "$here/vm/run.sh"
 
 # The bench, short: one repeat of every configuration on one kernel; the

@@ -13,7 +13,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-MATRIX=${MATRIX:-"6.1/amd64 6.1/arm64 6.12/amd64 6.12/arm64 7/amd64 7/arm64"}
+MATRIX=${MATRIX:-"6.1/amd64 6.1/arm64 6.12/amd64 6.12/arm64 7/amd64 7/arm64 7/amd64/igb"}
 CELL_TIMEOUT=${CELL_TIMEOUT:-1200}
 export TSQ_RUN_DIR="$top/build/run"
 LOGS="$top/build/test-logs"
