@@ -12,16 +12,4 @@ suite=${1:?usage: chroot.sh SUITE}
 root="$TSQ_CACHE/chroot/$suite"
 pkgs=make,gcc,libc6-dev,gcc-aarch64-linux-gnu,libc6-dev-arm64-cross,dwarves,bc,kmod,libelf-dev,flex,bison,sparse,xz-utils,zstd,perl
 
-if [ -f "$root/.tsqsteal-ready" ]; then
-	echo "$root"
-	exit 0
-fi
-rm -rf "$root"
-mkdir -p "$(dirname "$root")"
-echo "chroot: creating $suite build chroot in $root (mmdebstrap, once)" >&2
-mmdebstrap --quiet --mode=root --variant=apt --arch=amd64 \
-	--aptopt='Acquire::Check-Valid-Until "false"' \
-	--include="$pkgs" \
-	"$suite" "$root" "$TSQ_MIRROR" >&2
-touch "$root/.tsqsteal-ready"
-echo "$root"
+apt_tree "$root" "$suite" "$pkgs" chroot

@@ -13,22 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root="$TSQ_CACHE/qemu/trixie"
 pkgs=qemu-system-x86,qemu-system-arm,seabios
 
-prepare() {
-	if [ -f "$root/.tsqsteal-ready" ]; then
-		echo "$root"
-		return 0
-	fi
-	rm -rf "$root"
-	mkdir -p "$(dirname "$root")"
-	echo "qemu: unpacking trixie's QEMU into $root (once; the host keeps its own)" >&2
-	mmdebstrap --quiet --mode=root --variant=apt --arch=amd64 \
-		--aptopt='Acquire::Check-Valid-Until "false"' \
-		--aptopt='APT::Install-Recommends "false"' \
-		--include="$pkgs" trixie "$root" "$TSQ_MIRROR" >&2
-	rm -rf "$root/usr/share/doc" "$root/usr/share/man" "$root/usr/share/locale" "$root/var/cache/apt"
-	touch "$root/.tsqsteal-ready"
-	echo "$root"
-}
+prepare() { apt_tree "$root" trixie "$pkgs" qemu; }
 
 case "${1:-}" in
 prepare) prepare ;;

@@ -83,3 +83,23 @@ apt_fetch() {
 		ls "$d/debs/${p}_"*.deb | head -n1
 	done
 }
+
+# apt_tree ROOT SUITE PKGS WHAT: an amd64 tree of SUITE with PKGS (comma
+# list; mmdebstrap installs no recommends) made once, marked ready when whole;
+# prints ROOT.
+apt_tree() {
+	local root=$1 suite=$2 pkgs=$3 what=$4
+	if [ -f "$root/.tsqsteal-ready" ]; then
+		echo "$root"
+		return 0
+	fi
+	rm -rf "$root"
+	mkdir -p "$(dirname "$root")"
+	echo "$what: creating $suite tree in $root (mmdebstrap, once)" >&2
+	mmdebstrap --quiet --mode=root --variant=apt --arch=amd64 \
+		--aptopt='Acquire::Check-Valid-Until "false"' \
+		--include="$pkgs" "$suite" "$root" "$TSQ_MIRROR" >&2 || return 1
+	rm -rf "$root/usr/share/doc" "$root/usr/share/man" "$root/usr/share/locale" "$root/var/cache/apt"
+	touch "$root/.tsqsteal-ready"
+	echo "$root"
+}
