@@ -115,7 +115,11 @@ static int sirq_window_state(const struct snapshot *a, const struct snapshot *b)
 
 /*
  * Softirq time per CPU and kind from the hist trigger's cumulative ns, as
- * a fraction of the CPU's elapsed ticks[] (USER_HZ: 10^7 ns a tick).  No
+ * a fraction of the window's wall time (the snapshots' /proc/uptime), or
+ * without it of the CPU's elapsed ticks[] (USER_HZ: 10^7 ns a tick).  The
+ * wall time is the right base: a vCPU the host deschedules loses ticks, so
+ * tick counts undercount its elapsed time, while the traced intervals
+ * cannot add up to more than the wall time.  No
  * split (NaN) unless both snapshots have a clean histogram and no sum went
  * backwards (the trigger was re-created).
  */
@@ -141,6 +145,9 @@ static void sirq_split(const struct snapshot *a, const struct snapshot *b,
 			}
 	for (i = 0; i < out->ncpu; i++) {
 		double ns[SK_N] = { 0 }, elapsed = (double)ticks[i] * 1e7;
+
+		if (a->uptime >= 0 && b->uptime > a->uptime)
+			elapsed = (b->uptime - a->uptime) * 1e9;
 
 		for (v = 0; v < SIRQ_NVEC; v++) {
 			double d = (double)(b->sirq_ns[v][i] - a->sirq_ns[v][i]);

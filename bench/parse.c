@@ -307,9 +307,19 @@ int parse_snapshot(const char *buf, struct snapshot *s)
 {
 	char *st = section(buf, "stat"), *si = section(buf, "softirqs");
 	char *tq = section(buf, "tsq"), *st_hist = section(buf, "sirqtime");
+	char *up = section(buf, "uptime"), *end;
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
+	s->uptime = -1;
+	if (up) {
+		double v;
+
+		errno = 0;
+		v = strtod(up, &end);
+		if (!errno && end != up && v >= 0 && (*end == ' ' || *end == '\n' || !*end))
+			s->uptime = v;
+	}
 	if (!st)
 		goto out;
 	s->ncpu = parse_proc_stat(st, s->cpu, BENCH_MAX_CPUS);
@@ -340,6 +350,7 @@ out:
 	free(si);
 	free(tq);
 	free(st_hist);
+	free(up);
 	return rc;
 }
 

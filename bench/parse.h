@@ -59,6 +59,7 @@ struct snapshot {
 	int sirq_state;                 /* SIRQ_*, of the sirqtime section */
 	unsigned long long sirq_dropped;
 	unsigned long long sirq_ns[SIRQ_NVEC][BENCH_MAX_CPUS];  /* cumulative */
+	double uptime;                  /* /proc/uptime's first field; < 0 if absent */
 };
 
 /* wrk's summary; latencies in milliseconds, negative when not printed. */

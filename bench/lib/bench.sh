@@ -105,7 +105,7 @@ bench_irq_cpus() {
 }
 
 bench_snapshot() {
-	srv "echo ==stat; cat /proc/stat; echo ==softirqs; cat /proc/softirqs; echo ==tsq;
+	srv "echo ==uptime; cat /proc/uptime; echo ==stat; cat /proc/stat; echo ==softirqs; cat /proc/softirqs; echo ==tsq;
 		cat $TSQ_STATS 2>/dev/null; echo ==sirqtime;
 		cat $TRACEFS/events/synthetic/$SIRQ_EVENT/hist 2>/dev/null; echo ==end"
 }

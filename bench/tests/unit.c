@@ -79,6 +79,10 @@ static void test_parsers(const char *dir)
 	   "tsqsteal stats table by column name, total row ignored");
 	free(buf);
 	ok(parse_snapshot("==softirqs\nCPU0\n", &s) != 0, "snapshot without /proc/stat is rejected");
+	ok(!parse_snapshot("==uptime\n1234.56 789.00\n==stat\ncpu0 1 0 1 1 0 0 1 0\n==end\n", &s) &&
+	   near(s.uptime, 1234.56) && !parse_snapshot("==stat\ncpu0 1 0 1 1 0 0 1 0\n==end\n", &s) &&
+	   s.uptime < 0 && !parse_snapshot("==uptime\nx\n==stat\ncpu0 1 0 1 1 0 0 1 0\n==end\n", &s) &&
+	   s.uptime < 0, "snapshot: /proc/uptime read when present, absent or garbage ignored");
 
 	buf = fixture(dir, "wrk-latency.txt");
 	ok(parse_wrk(buf, &w) == 0 && w.requests == 250 && near(w.seconds, 10.02) &&
@@ -247,6 +251,15 @@ static void test_split(const char *dir)
 	   "TASKLET time share on the IRQ CPUs, count share unchanged");
 	ok(near(win.softirq_max_mean, 1.897335) && isnan(win.bulk_mib_s),
 	   "existing window figures unchanged by the split; no bulk by default");
+	/* With /proc/uptime on both sides the base is the wall time (20 s). */
+	a.uptime = 100.0;
+	b.uptime = 120.0;
+	ok(!window_compute(&a, &b, irq, &w, &win) && near(c0->sirq[SK_NET_RX], 0.40 * 13 / 20) &&
+	   near(c1->sirq[SK_TASKLET], 0.01 * 13.5 / 20),
+	   "per-CPU time split over the snapshots' wall time when they carry /proc/uptime");
+	b.uptime = -1;
+	ok(!window_compute(&a, &b, irq, &w, &win) && near(c0->sirq[SK_NET_RX], 0.40),
+	   "per-CPU time split falls back to elapsed ticks without uptime on one side");
 	b.sirq_ns[SIRQ_VEC_NET_RX][1] = 1;
 	ok(!window_compute(&a, &b, irq, &w, &win) && win.sirq_state == SIRQ_INVALID &&
 	   isnan(c0->sirq[SK_NET_RX]) && isnan(win.tsq_irq_share_time),
