@@ -27,16 +27,20 @@ fi
 client wrk -t2 -c64 -d"$dur"s "http://$VM_GUEST_IP/1m.bin" >"$log/wrk.txt" 2>&1 &
 w=$!
 sleep 2
-GUEST_TIMEOUT=$((dur + 60)) guest "T=/sys/kernel/tracing; [ -e \$T/trace ] || mount -t tracefs nodev \$T
+# In the background: one agent request must not outlive the agent's
+# connection timeout.
+guest "T=/sys/kernel/tracing; [ -e \$T/trace ] || mount -t tracefs nodev \$T
 	echo tcp_wfree > \$T/set_ftrace_filter
-	n=0 end=\$((\$(date +%s) + $dur - 5))
+	(n=0 end=\$((\$(date +%s) + $dur - 5))
 	while [ \$(date +%s) -lt \$end ]; do
 		echo function > \$T/current_tracer; echo nop > \$T/current_tracer; n=\$((n + 1))
 	done
-	echo toggles=\$n"
+	echo toggles=\$n > /tmp/toggles) >/dev/null 2>&1 &" >/dev/null
 wait "$w"
 rc=0
+sleep 5
 if vm_alive && guest true >/dev/null 2>&1; then
+	guest "cat /tmp/toggles; dmesg | grep -c -E 'Oops|BUG:|WARNING:' | sed 's/^/kernel log problems: /'"
 	echo ALIVE
 else
 	echo DEAD
