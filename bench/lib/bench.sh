@@ -11,6 +11,10 @@
 TSQ_STATS=/sys/kernel/debug/tsqsteal/stats
 TRACEFS=/sys/kernel/tracing
 SIRQ_EVENT=tsq_bench_sirq
+# The three hist triggers, as written and (with a leading '!') removed.
+SIRQ_ENTRY_TRIGGER='hist:keys=common_cpu:ts0=common_timestamp'
+SIRQ_EXIT_TRIGGER="hist:keys=common_cpu:lat=common_timestamp-\$ts0:onmatch(irq.softirq_entry).trace($SIRQ_EVENT,\$lat,vec)"
+SIRQ_HIST_TRIGGER='hist:keys=common_cpu,vec:vals=hitcount,lat:sort=common_cpu,vec:size=4096'
 
 # The NIC's IRQ numbers with the queue each serves ("-" for the
 # link/other vector): "IRQ QUEUE" per line.  Queue vectors are named
@@ -20,10 +24,16 @@ bench_irq_queues() {
 		if (match(q, /[-.][0-9]+\$/)) print i, substr(q, RSTART + 1); else print i, \"-\" }' /proc/interrupts"
 }
 
+# bench_channels: "MAX CURRENT" combined channels of DEV (ethtool -l lists
+# the maximum first); nothing when the NIC does not say.
+bench_channels() {
+	srv "ethtool -l $DEV 2>/dev/null | awk '/^Combined:/ { c[n++] = \$2 } n == 2 { print c[0], c[1]; exit }'"
+}
+
 # bench_set_channels N: N combined channels, when the NIC can and has not.
 bench_set_channels() {
-	local cur
-	cur=$(srv "ethtool -l $DEV 2>/dev/null | awk '/^Combined:/ { c = \$2 } END { print c }'")
+	local max cur
+	read -r max cur < <(bench_channels)
 	[ -n "$cur" ] && [ "$cur" != "$1" ] || return 0
 	srv "ethtool -L $DEV combined $1 && sleep 1" >/dev/null
 }
@@ -45,16 +55,16 @@ bench_layout() {
 	for q in $(seq 0 $((QUEUES - 1))); do
 		lo=$((q * NCPU / QUEUES)) hi=$(((q + 1) * NCPU / QUEUES)) mask=0
 		for c in $(seq $((lo + 1)) $((hi - 1))); do mask=$((mask | (1 << c))); done
-		srv "echo $(printf '%x' $mask) > /sys/class/net/$DEV/queues/rx-$q/rps_cpus 2>/dev/null
-			for x in /sys/class/net/$DEV/queues/tx-*/xps_cpus; do echo 0 > \$x; done 2>/dev/null; true" >/dev/null
+		srv "echo $(printf '%x' $mask) > /sys/class/net/$DEV/queues/rx-$q/rps_cpus" >/dev/null 2>&1
 	done
+	srv "for x in /sys/class/net/$DEV/queues/tx-*/xps_cpus; do echo 0 > \$x; done 2>/dev/null; true" >/dev/null
 }
 
 # ideal: one queue per CPU (as many as the NIC has), queue i's IRQs on
 # CPU i, its transmits from CPU i (XPS), no RPS.
 bench_ideal() {
-	local max irq q n
-	max=$(srv "ethtool -l $DEV 2>/dev/null | awk '/^Combined:/ && !m { m = \$2 } END { print m + 0 }'")
+	local max cur irq q n
+	read -r max cur < <(bench_channels)
 	n=$NCPU
 	[ "${max:-0}" -lt "$n" ] && n=${max:-0}
 	if [ "$n" -le "$QUEUES" ]; then
@@ -82,18 +92,18 @@ bench_sirq_start() {
 	[ "${SIRQTIME:-1}" = 1 ] || return 0
 	srv "T=$TRACEFS; [ -e \$T/trace ] || mount -t tracefs nodev \$T 2>/dev/null
 		echo '$SIRQ_EVENT u64 lat; unsigned int vec' >> \$T/synthetic_events &&
-		echo 'hist:keys=common_cpu:ts0=common_timestamp' >> \$T/events/irq/softirq_entry/trigger &&
-		echo 'hist:keys=common_cpu:lat=common_timestamp-\$ts0:onmatch(irq.softirq_entry).trace($SIRQ_EVENT,\$lat,vec)' >> \$T/events/irq/softirq_exit/trigger &&
-		echo 'hist:keys=common_cpu,vec:vals=hitcount,lat:sort=common_cpu,vec:size=4096' >> \$T/events/synthetic/$SIRQ_EVENT/trigger" \
+		echo '$SIRQ_ENTRY_TRIGGER' >> \$T/events/irq/softirq_entry/trigger &&
+		echo '$SIRQ_EXIT_TRIGGER' >> \$T/events/irq/softirq_exit/trigger &&
+		echo '$SIRQ_HIST_TRIGGER' >> \$T/events/synthetic/$SIRQ_EVENT/trigger" \
 		>/dev/null 2>&1 || { echo "bench: softirq time per vector unavailable (hist triggers)" >&2; bench_sirq_stop; }
 }
 
 bench_sirq_stop() {
 	[ "${SIRQTIME:-1}" = 1 ] || return 0
 	srv "T=$TRACEFS
-		echo '!hist:keys=common_cpu,vec:vals=hitcount,lat:sort=common_cpu,vec:size=4096' >> \$T/events/synthetic/$SIRQ_EVENT/trigger
-		echo '!hist:keys=common_cpu:lat=common_timestamp-\$ts0:onmatch(irq.softirq_entry).trace($SIRQ_EVENT,\$lat,vec)' >> \$T/events/irq/softirq_exit/trigger
-		echo '!hist:keys=common_cpu:ts0=common_timestamp' >> \$T/events/irq/softirq_entry/trigger
+		echo '!$SIRQ_HIST_TRIGGER' >> \$T/events/synthetic/$SIRQ_EVENT/trigger
+		echo '!$SIRQ_EXIT_TRIGGER' >> \$T/events/irq/softirq_exit/trigger
+		echo '!$SIRQ_ENTRY_TRIGGER' >> \$T/events/irq/softirq_entry/trigger
 		echo '!$SIRQ_EVENT' >> \$T/synthetic_events; true" >/dev/null 2>&1
 }
 

@@ -49,15 +49,12 @@ vm_start() {
 	: >"$VM_CONSOLE"
 	accel=$(vm_accel "$ARCH")
 	VM_ACCEL=$accel
+	# No option ROM: the guest boots with -kernel, and trixie's QEMU tree
+	# carries no NIC ROMs.
+	nicdev="$VM_NIC,netdev=n0,mac=52:54:00:77:00:02,romfile="
 	case "$ARCH" in
-	amd64)
-		qemu=qemu-system-x86_64 machine="-M q35" console=ttyS0
-		nicdev="$VM_NIC,netdev=n0,mac=52:54:00:77:00:02"
-		;;
-	arm64)
-		qemu=qemu-system-aarch64 machine="-M virt -cpu max,pauth-impdef=on" console=ttyAMA0
-		nicdev="$VM_NIC,netdev=n0,mac=52:54:00:77:00:02,romfile="
-		;;
+	amd64) qemu=qemu-system-x86_64 machine="-M q35" console=ttyS0 ;;
+	arm64) qemu=qemu-system-aarch64 machine="-M virt -cpu max,pauth-impdef=on" console=ttyAMA0 ;;
 	esac
 	[ "$accel" = kvm ] && machine="$machine -cpu host"
 	# Guests run on trixie's QEMU 10 (qemu.sh), not the host's 7.2: igb
@@ -70,7 +67,6 @@ vm_start() {
 	if [ "$VM_NIC" = igb ] || [ "${VM_QEMU:-trixie}" = trixie ]; then
 		"$VM_LIBDIR/../qemu.sh" prepare >/dev/null || return 1
 		wrap="$VM_LIBDIR/../qemu.sh exec"
-		case "$nicdev" in *romfile=*) ;; *) nicdev="$nicdev,romfile=" ;; esac
 	fi
 	ip netns add "$VM_NS"
 	ip -n "$VM_NS" link set lo up
