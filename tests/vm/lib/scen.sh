@@ -60,15 +60,22 @@ tcp_inuse() {
 	guest "cat /proc/net/sockstat" | awk '/^TCP:/ { print $9 }'
 }
 
-# tcp_settle BASELINE: wait (up to 10 s) for the TCP socket count to return.
+# tcp_settle DESC BASELINE: the TCP socket count ("alloc": sockets not
+# yet destroyed, orphans included) must come back to BASELINE.  Closing
+# sockets may need a few FIN retransmits under TCG, so wait up to 30 s; a
+# leaked socket never goes.  On failure, show what is still there.
 tcp_settle() {
-	local i n
-	for i in $(seq 20); do
+	local desc=$1 base=$2 i n
+	for i in $(seq 60); do
 		n=$(tcp_inuse)
-		[ "$n" -le "$1" ] && { echo "$n"; return 0; }
+		if [ -n "$n" ] && [ "$n" -le "$base" ]; then
+			tap_ok "$desc ($base -> $n${i:+, after $(((i - 1) * 5 / 10)) s})"
+			return 0
+		fi
 		sleep 0.5
 	done
-	echo "$n"
+	tap_fail "$desc ($base -> $n after 30 s)" \
+		"$(guest "cat /proc/net/sockstat; netstat -tanW | grep -v -e LISTEN -e TIME_WAIT")"
 	return 1
 }
 
