@@ -7,8 +7,17 @@
  *         application's CPU) when RFS is on, else where its receive
  *         processing last ran (sk_incoming_cpu, after RPS); spread when
  *         that CPU is not allowed or not usable.
- * spread: the flow's hash picks two allowed CPUs; the shorter queue wins
- *         (power of two choices), so a burst does not pile on one CPU.
+ * spread: the flow's hash picks two allowed CPUs; the one with less work
+ *         coming wins (power of two choices), so a burst does not pile
+ *         on one CPU.
+ *
+ * "Work coming" is a CPU's cost: the sockets waiting in its queue plus
+ * its TX-completion load, the TSQ events its own skb frees released per
+ * tick, averaged.  Queue length alone is not enough: the CPUs that take
+ * the NIC's TX completions poll most often, so their queues are the
+ * shortest exactly when they are the busiest.  Placement, stealing and
+ * the choice of a rescuer all compare costs, so work only flows from a
+ * CPU with more coming to one with less.
  *
  * Allowed CPUs default to the housekeeping CPUs; isolcpus/nohz_full CPUs
  * are never chosen unless the cpus= parameter names them.
@@ -20,6 +29,46 @@
 
 #include "compat.h"
 #include "tsqsteal.h"
+
+/*
+ * Called by tsq_enqueue() on the CPU whose skb free released the socket,
+ * IRQs off: counts the event in this tick and, when the tick changed,
+ * folds the last one into the average (halved per tick, so a CPU whose
+ * NIC IRQs moved away sheds its load within a few ticks).
+ */
+void tsq_note_origin(struct tsq_queue *q)
+{
+	unsigned long now = jiffies, gap = now - q->origin_stamp;
+
+	if (gap) {
+		unsigned int load = (q->origin_load + q->origin_cur) / 2;
+
+		WRITE_ONCE(q->origin_load, gap <= 32 ? load >> (gap - 1) : 0);
+		WRITE_ONCE(q->origin_cur, 0);
+		WRITE_ONCE(q->origin_stamp, now);
+	}
+	WRITE_ONCE(q->origin_cur, q->origin_cur + 1);
+	q->stats.originated++;
+}
+
+/* Racy read from any CPU, decayed for the ticks it has not been updated. */
+static unsigned int tsq_origin_load(const struct tsq_queue *q)
+{
+	unsigned long age = jiffies - READ_ONCE(q->origin_stamp);
+	unsigned int load = READ_ONCE(q->origin_load);
+	unsigned int cur = READ_ONCE(q->origin_cur);
+
+	if (!age)
+		return max(load, cur);
+	if (age > 32)
+		return 0;
+	return ((load + cur) / 2) >> (age - 1);
+}
+
+unsigned int tsq_cost(const struct tsq_queue *q)
+{
+	return READ_ONCE(q->len) + tsq_origin_load(q);
+}
 
 static bool tsq_usable(struct tsq_queue *q)
 {
@@ -45,7 +94,7 @@ static struct tsq_queue *tsq_pick_spread(struct tsq_cpuset *set, struct sock *sk
 	b = tsq_queue_of(set->cpus[i]);
 	if (!tsq_usable(a))
 		return b;
-	if (tsq_usable(b) && READ_ONCE(b->len) < READ_ONCE(a->len))
+	if (tsq_usable(b) && tsq_cost(b) < tsq_cost(a))
 		return b;
 	return a;
 }
@@ -83,10 +132,11 @@ out:
 	return q;
 }
 
-/* The shortest usable allowed queue among a few, other than @victim's. */
-static struct tsq_queue *tsq_pick_shortest(unsigned int victim, bool empty_only)
+/* The cheapest usable allowed queue among a few, other than @victim's. */
+static struct tsq_queue *tsq_pick_cheapest(unsigned int victim, bool empty_only)
 {
 	struct tsq_queue *best = NULL;
+	unsigned int cost, best_cost = UINT_MAX;
 	struct tsq_cpuset *set;
 	unsigned int i, start;
 
@@ -100,8 +150,11 @@ static struct tsq_queue *tsq_pick_shortest(unsigned int victim, bool empty_only)
 			continue;
 		if (empty_only && READ_ONCE(q->len))
 			continue;
-		if (!best || READ_ONCE(q->len) < READ_ONCE(best->len))
+		cost = tsq_cost(q);
+		if (cost < best_cost) {
 			best = q;
+			best_cost = cost;
+		}
 	}
 	rcu_read_unlock();
 	return best;
@@ -109,12 +162,12 @@ static struct tsq_queue *tsq_pick_shortest(unsigned int victim, bool empty_only)
 
 struct tsq_queue *tsq_pick_rescuer(unsigned int victim)
 {
-	return tsq_pick_shortest(victim, false);
+	return tsq_pick_cheapest(victim, false);
 }
 
 struct tsq_queue *tsq_pick_idle(unsigned int busy)
 {
-	return tsq_pick_shortest(busy, true);
+	return tsq_pick_cheapest(busy, true);
 }
 
 struct tsq_cpuset *tsq_cpuset_build(const struct cpumask *mask)

@@ -107,6 +107,7 @@ void tsq_enqueue(struct sock *sk)
 
 	local_irq_save(flags);
 	this = smp_processor_id();
+	tsq_note_origin(tsq_queue_of(this));
 	q = tsq_pick(sk, this);
 	spin_lock(&q->lock);
 	if (unlikely(!q->online)) {
@@ -209,11 +210,16 @@ static unsigned int tsq_rescue_starving(struct tsq_queue *q)
 	return total;
 }
 
-/* Steal half of the longest queue among a bounded set of allowed CPUs. */
+/*
+ * Among a bounded set of allowed CPUs, find the one whose cost (policy.c)
+ * exceeds ours the most and take half the difference, at most half its
+ * queue: work moves only from a CPU with more coming to one with less, so
+ * a NIC IRQ CPU whose own queue ran dry does not pull work back.
+ */
 static unsigned int tsq_steal(struct tsq_queue *q)
 {
+	unsigned int i, n, mine = tsq_cost(q), best = 1, len = 0;
 	struct tsq_queue *victim = NULL;
-	unsigned int i, n, best = 1;
 	struct tsq_cpuset *set;
 
 	rcu_read_lock();
@@ -224,18 +230,22 @@ static unsigned int tsq_steal(struct tsq_queue *q)
 		for (i = 0; i < min_t(unsigned int, set->nr, TSQ_STEAL_PROBES); i++) {
 			unsigned int cpu = set->cpus[(start + i) % set->nr];
 			struct tsq_queue *v = tsq_queue_of(cpu);
-			unsigned int len = READ_ONCE(v->len);
+			unsigned int vlen = READ_ONCE(v->len), cost;
 
-			if (v != q && len > best) {
-				best = len;
+			if (v == q || !vlen)
+				continue;
+			cost = tsq_cost(v);
+			if (cost > mine && cost - mine > best) {
+				best = cost - mine;
 				victim = v;
+				len = vlen;
 			}
 		}
 	}
 	rcu_read_unlock();
 	if (!victim)
 		return 0;
-	n = tsq_move(q, victim, DIV_ROUND_UP(best, 2));
+	n = tsq_move(q, victim, min(DIV_ROUND_UP(len, 2), DIV_ROUND_UP(best, 2)));
 	if (n) {
 		victim->stats.stolen_from += n;
 		q->stats.stolen_by += n;

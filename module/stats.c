@@ -50,6 +50,7 @@ static const struct {
 	{ "budget_stops",	offsetof(struct tsq_stats, budget_stops) },
 	{ "time_stops",		offsetof(struct tsq_stats, time_stops) },
 	{ "kicks",		offsetof(struct tsq_stats, kicks) },
+	{ "originated",		offsetof(struct tsq_stats, originated) },
 };
 
 #define TSQ_NCOLS ARRAY_SIZE(tsq_cols)

@@ -51,6 +51,8 @@ struct tsq_stats {
 	u64 kicks;
 	/* by the starvation timer */
 	u64 rescues;
+	/* by this CPU's tcp_wfree(), IRQs off */
+	u64 originated;		/* TSQ events its TX completions released */
 };
 
 struct tsq_queue {
@@ -62,6 +64,11 @@ struct tsq_queue {
 	u64 since_ns;			/* oldest unserved work, see queue.c */
 	unsigned int cpu;
 	struct task_struct *ksoftirqd;	/* for tcp_wfree()'s stress test */
+
+	/* TX-completion load of this CPU, see policy.c; own CPU writes */
+	unsigned long origin_stamp;	/* jiffies that origin_cur counts */
+	unsigned int origin_cur;	/* TSQ events released in that tick */
+	unsigned int origin_load;	/* per-tick average before it */
 
 	struct napi_struct napi;
 	call_single_data_t csd;
@@ -116,6 +123,8 @@ static inline struct tsq_queue *tsq_queue_of(unsigned int cpu)
 struct tsq_queue *tsq_pick(struct sock *sk, unsigned int this_cpu);
 struct tsq_queue *tsq_pick_rescuer(unsigned int victim);
 struct tsq_queue *tsq_pick_idle(unsigned int busy);
+void tsq_note_origin(struct tsq_queue *q);
+unsigned int tsq_cost(const struct tsq_queue *q);
 struct tsq_cpuset *tsq_cpuset_build(const struct cpumask *mask);
 void tsq_cpuset_publish(struct tsq_cpuset *set);
 

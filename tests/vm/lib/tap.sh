@@ -2,6 +2,7 @@
 # shellcheck shell=bash
 
 TAP_DIR=${TAP_DIR:-$(mktemp -d)}
+mkdir -p "$TAP_DIR"
 : >"$TAP_DIR/pass"
 : >"$TAP_DIR/fail"
 : >"$TAP_DIR/skip"
