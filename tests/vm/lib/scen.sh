@@ -62,22 +62,25 @@ tcp_inuse() {
 
 # tcp_settle DESC BASELINE: the TCP socket count ("alloc": sockets not
 # yet destroyed, orphans included, IPv4 and IPv6) must come back to
-# BASELINE.  Closing sockets may need a few FIN retransmits under TCG, so
-# wait up to 30 s; a leaked socket never goes.  Each sample reads the count
+# BASELINE.  A leaked socket never goes; a closing one does, but on the
+# slow arm64 TCG guests extra sockets were seen to last 28-30 s (cause not
+# found yet, see docs/testing.md), so wait up to 90 s.  Each sample reads the count
 # and the sockets in one guest command, so a failure shows the sockets
 # that made the last count, not a later state.
 tcp_settle() {
 	local desc=$1 base=$2 i n snap
-	for i in $(seq 60); do
+	for i in $(seq 180); do
 		snap=$(guest "cat /proc/net/sockstat; netstat -tan | grep -v -e LISTEN -e TIME_WAIT; ps -o pid,etime,args | grep -v -e '\\[' -e ' ps ' -e grep")
 		n=$(printf '%s\n' "$snap" | awk '/^TCP:/ { print $9 }')
 		if [ -n "$n" ] && [ "$n" -le "$base" ]; then
 			tap_ok "$desc ($base -> $n${i:+, after $(((i - 1) * 5 / 10)) s})"
 			return 0
 		fi
+		# What was there when it first did not match, for the log.
+		[ "$i" = 1 ] && printf '%s\n' "$snap" | sed 's/^/# over baseline: /'
 		sleep 0.5
 	done
-	tap_fail "$desc ($base -> $n after 30 s)" "$snap"
+	tap_fail "$desc ($base -> $n after 90 s)" "$snap"
 	return 1
 }
 
