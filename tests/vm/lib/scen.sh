@@ -70,14 +70,19 @@ tcp_inuse() {
 tcp_settle() {
 	local desc=$1 base=$2 i n snap
 	for i in $(seq 180); do
-		snap=$(guest "cat /proc/net/sockstat; netstat -tan | grep -v -e LISTEN -e TIME_WAIT; ps -o pid,etime,args | grep -v -e '\\[' -e ' ps ' -e grep")
+		snap=$(guest "cat /proc/net/sockstat; netstat -tan | grep -v -e LISTEN -e TIME_WAIT; ps -o pid,args | grep -v -e '\\[' -e ' ps ' -e grep")
 		n=$(printf '%s\n' "$snap" | awk '/^TCP:/ { print $9 }')
 		if [ -n "$n" ] && [ "$n" -le "$base" ]; then
 			tap_ok "$desc ($base -> $n${i:+, after $(((i - 1) * 5 / 10)) s})"
 			return 0
 		fi
 		# What was there when it first did not match, for the log.
-		[ "$i" = 1 ] && printf '%s\n' "$snap" | sed 's/^/# over baseline: /'
+		if [ "$i" = 1 ]; then
+			printf '%s\n' "$snap" | sed 's/^/# over baseline: /'
+			# The client end: which process in our namespace holds it.
+			ip netns exec "$VM_NS" ss -tanp 2>&1 | grep -v -e LISTEN -e TIME-WAIT |
+				sed 's/^/# over baseline, client side: /'
+		fi
 		sleep 0.5
 	done
 	tap_fail "$desc ($base -> $n after 90 s)" "$snap"
