@@ -309,12 +309,25 @@ static void add_target(struct target *t, int *n, const char *name, double value,
 	(*n)++;
 }
 
+/* The IRQ CPUs' share of all CPUs: where an even spread puts TSQ work. */
+static double irq_cpu_share(const struct config *c)
+{
+	unsigned char set[BENCH_MAX_CPUS];
+	int n = parse_cpulist(c->irq_cpus, set, BENCH_MAX_CPUS), k = 0;
+
+	if (n < 0 || c->ncpu <= 0)
+		return NAN;
+	for (int i = 0; i < c->ncpu; i++)
+		k += set[i] != 0;
+	return (double)k / c->ncpu;
+}
+
 static int targets(const struct run *r, struct target *t)
 {
 	static const char *const ours[] = { "tsq-spread", "tsq-home", "tsq-spread-x10" };
 	const struct config *stock = find_ok(r, "stock");
 	const struct config *thr = find_ok(r, "threaded"), *tuned = find_ok(r, "tuned");
-	const struct config *ideal = find_ok(r, "ideal");
+	const struct config *ideal = find_ok(r, "ideal"), *tideal = find_ok(r, "tsq-ideal");
 	char name[160];
 	int n = 0;
 
@@ -330,6 +343,10 @@ static int targets(const struct run *r, struct target *t)
 			continue;
 		snprintf(name, sizeof(name), "%s: softirq max/mean <= %.1f", ours[i], mm);
 		add_target(t, &n, name, c->med[M_MAXMEAN], mm, 0);
+		/* "About their share of CPUs": at most 10 points above it. */
+		snprintf(name, sizeof(name), "%s: TSQ work on IRQ CPUs <= their CPU share + 10 %%",
+			 ours[i]);
+		add_target(t, &n, name, c->med[M_TSQ_IRQ], irq_cpu_share(c) + 0.10, 0);
 		snprintf(name, sizeof(name), "%s: capacity >= 1.3 x stock", ours[i]);
 		add_target(t, &n, name, c->med[M_CAP_REQ] / stock->med[M_CAP_REQ], 1.3, 1);
 		if (thr) {
@@ -348,6 +365,13 @@ static int targets(const struct run *r, struct target *t)
 			snprintf(name, sizeof(name), "%s: req/s >= 0.95 x ideal", ours[i]);
 			add_target(t, &n, name, c->med[M_REQ_S] / ideal->med[M_REQ_S], 0.95, 1);
 		}
+	}
+	/* No bottleneck (a queue per CPU): the module must cost nothing. */
+	if (ideal && tideal) {
+		add_target(t, &n, "tsq-ideal: req/s >= 0.98 x ideal",
+			   tideal->med[M_REQ_S] / ideal->med[M_REQ_S], 0.98, 1);
+		add_target(t, &n, "tsq-ideal: CPU per MiB <= 1.05 x ideal",
+			   tideal->med[M_CPU_PER_MIB] / ideal->med[M_CPU_PER_MIB], 1.05, 0);
 	}
 	return n;
 }

@@ -42,13 +42,22 @@ static bool tsq_ready;
 static struct cpumask tsq_cpus_param;	/* cpus= as given; empty: default */
 static enum cpuhp_state tsq_cpuhp_state;
 
+/* Length of a written value without echo's newline, for one-line logs. */
+static int tsq_vlen(const char *val)
+{
+	size_t n = strnlen(val, 64);
+
+	return n && val[n - 1] == '\n' ? n - 1 : n;
+}
+
 static int tsq_set_uint(const char *val, unsigned int *dst, const char *name,
 			unsigned int min, unsigned int max)
 {
 	unsigned int v;
 
 	if (kstrtouint(val, 0, &v) || v < min || v > max) {
-		pr_warn("%s: invalid value '%s' (want %u..%u)\n", name, val, min, max);
+		pr_warn("%s: invalid value '%.*s' (want %u..%u)\n", name,
+			tsq_vlen(val), val, min, max);
 		return -EINVAL;
 	}
 	WRITE_ONCE(*dst, v);
@@ -92,8 +101,8 @@ static int tsq_policy_set(const char *val, const struct kernel_param *kp)
 	int i = sysfs_match_string(tsq_policy_names, val);
 
 	if (i < 0) {
-		pr_warn("policy: unknown value '%s' (want local, home or spread)\n",
-			val);
+		pr_warn("policy: unknown value '%.*s' (want local, home or spread)\n",
+			tsq_vlen(val), val);
 		return -EINVAL;
 	}
 	WRITE_ONCE(tsq_policy, i);
@@ -148,14 +157,26 @@ static int tsq_cpus_set(const char *val, const struct kernel_param *kp)
 
 	if (!alloc_cpumask_var(&mask, GFP_KERNEL))
 		return -ENOMEM;
-	err = cpulist_parse(strim((char *)val), mask);
+	/* cpulist_parse() skips blanks and stops at a newline. */
+	err = cpulist_parse(val, mask);
 	if (err || cpumask_empty(mask)) {
-		pr_warn("cpus: invalid cpulist '%s' (want e.g. 1-3,5)\n", val);
+		pr_warn("cpus: invalid cpulist '%.*s' (want e.g. 1-3,5)\n",
+			tsq_vlen(val), val);
+		err = -EINVAL;
+		goto out;
+	}
+	/*
+	 * cpulist_parse() bounds CPUs by nr_cpu_ids; queues exist only for
+	 * possible CPUs, so say so rather than rely on the two being equal.
+	 */
+	if (!cpumask_subset(mask, cpu_possible_mask)) {
+		pr_warn("cpus: '%.*s' names a CPU this machine does not have (possible: %*pbl)\n",
+			tsq_vlen(val), val, cpumask_pr_args(cpu_possible_mask));
 		err = -EINVAL;
 		goto out;
 	}
 	if (!cpumask_intersects(mask, cpu_online_mask)) {
-		pr_warn("cpus: '%s' names no online CPU\n", val);
+		pr_warn("cpus: '%.*s' names no online CPU\n", tsq_vlen(val), val);
 		err = -EINVAL;
 		goto out;
 	}
@@ -198,7 +219,8 @@ static int tsq_enable_set(const char *val, const struct kernel_param *kp)
 	int err = 0;
 
 	if (kstrtobool(val, &on)) {
-		pr_warn("enable: invalid value '%s' (want 0 or 1)\n", val);
+		pr_warn("enable: invalid value '%.*s' (want 0 or 1)\n",
+			tsq_vlen(val), val);
 		return -EINVAL;
 	}
 	mutex_lock(&tsq_cfg_lock);
@@ -224,7 +246,8 @@ static int tsq_threaded_set(const char *val, const struct kernel_param *kp)
 	int err = 0;
 
 	if (kstrtobool(val, &on)) {
-		pr_warn("threaded: invalid value '%s' (want 0 or 1)\n", val);
+		pr_warn("threaded: invalid value '%.*s' (want 0 or 1)\n",
+			tsq_vlen(val), val);
 		return -EINVAL;
 	}
 	mutex_lock(&tsq_cfg_lock);

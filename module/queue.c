@@ -167,16 +167,27 @@ out:
 	sk_free(sk);
 }
 
+/*
+ * Move up to @n sockets from @from's head to @to's tail.  The victim's
+ * stolen_from/rescued_from are counted here, under its lock: several
+ * thieves may take from one queue at once.
+ */
 static unsigned int tsq_move(struct tsq_queue *to, struct tsq_queue *from,
-			     unsigned int n)
+			     unsigned int n, bool rescue)
 {
 	unsigned long flags;
 	LIST_HEAD(list);
 
 	spin_lock_irqsave(&from->lock, flags);
 	n = tsq_take_locked(from, &list, n);
-	if (n && !from->len)
-		WRITE_ONCE(from->since_ns, 0);
+	if (n) {
+		if (rescue)
+			from->stats.rescued_from += n;
+		else
+			from->stats.stolen_from += n;
+		if (!from->len)
+			WRITE_ONCE(from->since_ns, 0);
+	}
 	spin_unlock(&from->lock);
 	if (n) {
 		spin_lock(&to->lock);
@@ -199,10 +210,9 @@ static unsigned int tsq_rescue_starving(struct tsq_queue *q)
 		if (cpu == q->cpu || !cpumask_test_and_clear_cpu(cpu, &tsq_starving))
 			continue;
 		v = tsq_queue_of(cpu);
-		n = tsq_move(q, v, UINT_MAX);
+		n = tsq_move(q, v, UINT_MAX, true);
 		if (!n)
 			continue;
-		v->stats.rescued_from += n;
 		q->stats.rescued_by += n;
 		total += n;
 		trace_rescue(cpu, q->cpu, n);
@@ -245,9 +255,9 @@ static unsigned int tsq_steal(struct tsq_queue *q)
 	rcu_read_unlock();
 	if (!victim)
 		return 0;
-	n = tsq_move(q, victim, min(DIV_ROUND_UP(len, 2), DIV_ROUND_UP(best, 2)));
+	n = tsq_move(q, victim, min(DIV_ROUND_UP(len, 2), DIV_ROUND_UP(best, 2)),
+		     false);
 	if (n) {
-		victim->stats.stolen_from += n;
 		q->stats.stolen_by += n;
 		trace_steal(q->cpu, victim->cpu, n);
 	}
@@ -478,9 +488,8 @@ void tsq_queue_offline(unsigned int cpu)
 	to = tsq_pick_rescuer(cpu);
 	if (!to)
 		to = tsq_queue_of(cpumask_any_but(cpu_online_mask, cpu));
-	n = tsq_move(to, q, UINT_MAX);
+	n = tsq_move(to, q, UINT_MAX, true);
 	if (n) {
-		q->stats.rescued_from += n;
 		trace_rescue(cpu, to->cpu, n);
 		tsq_kick(to);
 	}

@@ -96,8 +96,10 @@ run_cell() {
 			break
 		fi
 		echo "# $label: scenario $(basename "$s")"
+		local s_t0=$SECONDS
 		# shellcheck disable=SC1090
 		. "$s"
+		echo "# $label: scenario $(basename "$s") took $((SECONDS - s_t0))s"
 	done
 
 	guest dmesg >"$log/dmesg.log" 2>&1 || true

@@ -3,7 +3,7 @@
 # tracepoints; unload leaves nothing behind.
 
 for bad in "policy=bogus" "budget=0" "budget=65" "drain_us=0" "starve_us=5" \
-	"cpus=" "cpus=1-x" "cpus=63" "enable=maybe"; do
+	"cpus=" "cpus=1-x" "cpus=63" "cpus=0,$(guest nproc)" "enable=maybe"; do
 	check "$CELL: insmod $bad is refused and loads nothing" \
 		guest "! insmod $KO $bad && ! test -d /sys/module/tsqsteal"
 done

@@ -23,10 +23,15 @@ bad cpus ''
 bad cpus 'x-y'
 bad cpus '3-1'
 bad cpus 4095
+# A CPU the machine does not have, next to one it has.
+bad cpus "0,$(guest nproc)"
 bad enable 2
 bad threaded maybe
-check "$CELL: a refused write logs one line naming the parameter" \
-	guest "dmesg | grep -q 'tsqsteal: cpus: invalid cpulist'"
+check "$CELL: a refused write logs one line naming the parameter and the value" \
+	guest "dmesg | grep -q \"tsqsteal: cpus: invalid cpulist 'x-y' \""
+check "$CELL: a CPU the machine does not have is refused with one line" \
+	guest "dmesg | grep -q -e 'tsqsteal: cpus: .0,[0-9]*. names a CPU this machine does not have' \
+		-e 'tsqsteal: cpus: invalid cpulist .0,[0-9]*. '"
 
 good() {
 	check "$CELL: write $1=$2 takes effect" guest "

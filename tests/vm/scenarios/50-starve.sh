@@ -1,11 +1,10 @@
 # Starvation: a SCHED_FIFO 99 busy loop on a CPU that holds queued
 # deferred-xmit work must not stall the flows queued there: the rescue
-# timer hands the queue to another CPU (rescued > 0) and no hogged window
-# stalls.  The throughput kept (target: >= 50 % of unhogged) is asserted
-# under SOAK=1 (20 s windows; kept 90-139 % on every cell) and only printed
-# in make test: single 5 s windows of one configuration vary by up to x8
-# under TCG here (e.g. 411, 158 and 57 MB/s), so a median-of-three ratio
-# of 5 s windows lands on either side of 50 % by chance.
+# timer hands the queue to another CPU (rescued > 0), no hogged window
+# stalls, and the flows keep >= 50 % of their unhogged throughput (median
+# of three windows each; single 5 s windows vary by up to x4 under TCG
+# here, the medians kept 86-188 % on every cell of a cold make test).
+# The stock kernel's figure under the same hog is printed beside it.
 #
 # "Unhogged" is the same busy loop at SCHED_IDLE: under TCG a spinning
 # vCPU costs the host a core whatever its priority, so only an equal loop
@@ -66,20 +65,23 @@ echo "# $CELL: FIFO hog on CPU $other (a queue CPU): median ${hogged} of ${free}
 check "$CELL: starvation: the hogged CPU's queue was rescued ($r0 -> $r1)" test "$r1" -gt "$r0"
 check "$CELL: starvation: no hogged window stalled ($h1 $h2 $h3 MB/s; kept median $hogged of $free)" \
 	awk -v a="$h1" -v b="$h2" -v c="$h3" 'BEGIN { exit !(a > 1 && b > 1 && c > 1) }'
-if [ -n "${SOAK:-}" ]; then
-	check "$CELL: starvation: flows keep >= 50 % of unhogged throughput (median $hogged of $free MB/s)" \
-		awk -v h="$hogged" -v f="$free" 'BEGIN { exit !(f > 0 && h >= 0.5 * f) }'
-fi
+check "$CELL: starvation: flows keep >= 50 % of unhogged throughput (median $hogged of $free MB/s)" \
+	awk -v h="$hogged" -v f="$free" 'BEGIN { exit !(f > 0 && h >= 0.5 * f) }'
 
 if [ -n "${SOAK:-}" ]; then
 	t_free=$(rate "$irq" idle)
 	t_hog=$(rate "$irq" fifo)
-	tsq_unload >/dev/null
+fi
+tsq_unload >/dev/null
+# The stock kernel beside it, same hog on the same CPU: its TSQ work stays
+# on the IRQ CPU, so the hog takes only what the idle loop takes too.
+s_qfree=$(rate "$other" idle)
+s_qhog=$(rate "$other" fifo)
+echo "# $CELL: FIFO hog on CPU $other: stock ${s_qhog} of ${s_qfree} MB/s, tsqsteal ${hogged} of ${free} MB/s"
+if [ -n "${SOAK:-}" ]; then
 	s_free=$(rate "$irq" idle)
 	s_hog=$(rate "$irq" fifo)
 	echo "# $CELL: FIFO hog on the IRQ CPU $irq: stock ${s_hog} of ${s_free} MB/s, tsqsteal ${t_hog} of ${t_free} MB/s"
-else
-	tsq_unload >/dev/null
 fi
 for c in $(seq 0 $((ncpu - 1))); do
 	[ "$c" = "$irq" ] || [ "$c" = "$other" ] || guest "echo 1 > /sys/devices/system/cpu/cpu$c/online"
