@@ -27,8 +27,10 @@ bad cpus 4095
 bad cpus "0,$(guest nproc)"
 bad enable 2
 bad threaded maybe
+# One line: the echoed newline is not part of the logged value.
 check "$CELL: a refused write logs one line naming the parameter and the value" \
-	guest "dmesg | grep -q \"tsqsteal: cpus: invalid cpulist 'x-y' \""
+	guest "dmesg | grep -q \"tsqsteal: cpus: invalid cpulist 'x-y' (want\" &&
+		dmesg | grep -q \"tsqsteal: budget: invalid value 'abc' (want 1..64)\""
 check "$CELL: a CPU the machine does not have is refused with one line" \
 	guest "dmesg | grep -q -e 'tsqsteal: cpus: .0,[0-9]*. names a CPU this machine does not have' \
 		-e 'tsqsteal: cpus: invalid cpulist .0,[0-9]*. '"
