@@ -9,10 +9,12 @@
 #include <linux/version.h>
 #include <linux/ftrace.h>
 #include <linux/hrtimer.h>
+#include <linux/kernel_stat.h>
 #include <linux/netdevice.h>
 #include <linux/ptrace.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/tick.h>
 #include <net/sock.h>
 
 /*
@@ -47,6 +49,12 @@ static __always_inline void tsq_ftrace_set_ip(struct ftrace_regs *fregs,
 #else
 #define TSQ_STOCK_HANDLER	"tcp_tsq_workfn"
 #endif
+
+/*
+ * get_cpu_idle_time_us() is declared in <linux/tick.h> up to 6.12 and in
+ * <linux/kernel_stat.h> (nohz idle time kept in kernel_cpustat) later;
+ * both are included above.
+ */
 
 /* hrtimer_setup() replaced hrtimer_init() + .function in 6.13. */
 static inline void tsq_hrtimer_setup(struct hrtimer *t,

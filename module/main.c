@@ -25,6 +25,7 @@
 unsigned int tsq_budget = 64;
 unsigned int tsq_drain_us = 1000;
 unsigned int tsq_starve_us = 2000;
+unsigned int tsq_busy_pct = 80;
 int tsq_policy = TSQ_POLICY_SPREAD;
 bool tsq_threaded;
 static bool tsq_enable = true;
@@ -80,6 +81,16 @@ static int tsq_starve_us_set(const char *val, const struct kernel_param *kp)
 	return tsq_set_uint(val, kp->arg, "starve_us", TSQ_STARVE_US_MIN,
 			    TSQ_STARVE_US_MAX);
 }
+
+static int tsq_busy_pct_set(const char *val, const struct kernel_param *kp)
+{
+	return tsq_set_uint(val, kp->arg, "busy_pct", 0, 100);
+}
+
+static const struct kernel_param_ops tsq_busy_pct_ops = {
+	.set = tsq_busy_pct_set,
+	.get = param_get_uint,
+};
 
 static const struct kernel_param_ops tsq_budget_ops = {
 	.set = tsq_budget_set,
@@ -279,6 +290,8 @@ module_param_cb(drain_us, &tsq_drain_us_ops, &tsq_drain_us, 0644);
 MODULE_PARM_DESC(drain_us, "Time limit of one poll in us, 10..100000 (default 1000)");
 module_param_cb(starve_us, &tsq_starve_us_ops, &tsq_starve_us, 0644);
 MODULE_PARM_DESC(starve_us, "Rescue a queue idle this long in us, 100..10000000 (default 2000)");
+module_param_cb(busy_pct, &tsq_busy_pct_ops, &tsq_busy_pct, 0644);
+MODULE_PARM_DESC(busy_pct, "spread: keep work on the freeing CPU while it is less than this % busy, 0..100 (0: always spread; default 80)");
 module_param_cb(threaded, &tsq_threaded_ops, &tsq_threaded, 0644);
 MODULE_PARM_DESC(threaded, "Drain in NAPI kthreads instead of softirq (default 0)");
 
@@ -324,9 +337,9 @@ static int __init tsq_init(void)
 			goto err_cpuhp;
 	}
 	tsq_ready = true;
-	pr_info("loaded: policy=%s budget=%u drain_us=%u starve_us=%u threaded=%d enable=%d\n",
+	pr_info("loaded: policy=%s budget=%u drain_us=%u starve_us=%u busy_pct=%u threaded=%d enable=%d\n",
 		tsq_policy_names[tsq_policy], tsq_budget, tsq_drain_us,
-		tsq_starve_us, tsq_threaded, tsq_enable);
+		tsq_starve_us, tsq_busy_pct, tsq_threaded, tsq_enable);
 	mutex_unlock(&tsq_cfg_lock);
 	return 0;
 

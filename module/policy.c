@@ -7,9 +7,12 @@
  *         application's CPU) when RFS is on, else where its receive
  *         processing last ran (sk_incoming_cpu, after RPS); spread when
  *         that CPU is not allowed or not usable.
- * spread: the flow's hash picks two allowed CPUs; the one with less work
- *         coming wins (power of two choices), so a burst does not pile
- *         on one CPU.
+ * spread: while the freeing CPU is less than busy_pct % busy, the work
+ *         stays there: with room to spare it is the cheapest place (no
+ *         IPI, the socket is cache-hot) and there is no pile-up to undo.
+ *         Beyond that the flow's hash picks two allowed CPUs and the one
+ *         with less work coming wins (power of two choices), so a burst
+ *         does not pile on one CPU.
  *
  * "Work coming" is a CPU's cost: the sockets waiting in its queue plus
  * its TX-completion load, the TSQ events its own skb frees released per
@@ -23,6 +26,7 @@
  * are never chosen unless the cpus= parameter names them.
  */
 #include <linux/hash.h>
+#include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <net/sock.h>
@@ -30,11 +34,54 @@
 #include "compat.h"
 #include "tsqsteal.h"
 
+/* Samples further apart than this replace the average instead of joining it. */
+#define TSQ_BUSY_WINDOW_NS	(16 * NSEC_PER_MSEC)
+
+/*
+ * The share of time this CPU was not idle since the last sample, from the
+ * nohz idle accounting (exact, not tick-sampled: Debian kernels have no
+ * IRQ_TIME_ACCOUNTING), averaged over a few samples.  Taken by the CPU
+ * itself, at most once a tick.  A kernel without nohz idle accounting
+ * (nohz=off) reports no idle time: the CPU then counts as fully busy and
+ * spread always spreads.
+ */
+static void tsq_note_busy(struct tsq_queue *q)
+{
+	u64 idle = get_cpu_idle_time_us(q->cpu, NULL);
+	u64 now = ktime_get_ns(), dt = now - q->busy_ns, di;
+	unsigned int busy;
+
+	if (idle == (u64)-1) {
+		WRITE_ONCE(q->busy, TSQ_BUSY_ONE);
+		return;
+	}
+	/* The idle time may step back (iowait is counted remotely): skip. */
+	if (idle >= q->busy_idle_us && dt >= TSQ_BUSY_ONE) {
+		di = (idle - q->busy_idle_us) * NSEC_PER_USEC;
+		busy = di >= dt ? 0 : div64_u64(dt - di, div64_u64(dt, TSQ_BUSY_ONE));
+		busy = min(busy, TSQ_BUSY_ONE);
+		if (dt < TSQ_BUSY_WINDOW_NS)
+			busy = (3 * q->busy + busy) / 4;
+		WRITE_ONCE(q->busy, busy);
+	}
+	q->busy_ns = now;
+	q->busy_idle_us = idle;
+}
+
+/* At load, from any CPU: counted as busy until its first sample. */
+void tsq_busy_init(struct tsq_queue *q)
+{
+	q->busy_ns = ktime_get_ns();
+	q->busy_idle_us = get_cpu_idle_time_us(q->cpu, NULL);
+	q->busy = TSQ_BUSY_ONE;
+}
+
 /*
  * Called by tsq_enqueue() on the CPU whose skb free released the socket,
  * IRQs off: counts the event in this tick and, when the tick changed,
  * folds the last one into the average (halved per tick, so a CPU whose
- * NIC IRQs moved away sheds its load within a few ticks).
+ * NIC IRQs moved away sheds its load within a few ticks) and samples how
+ * busy the CPU is.
  */
 void tsq_note_origin(struct tsq_queue *q)
 {
@@ -46,6 +93,7 @@ void tsq_note_origin(struct tsq_queue *q)
 		WRITE_ONCE(q->origin_load, gap <= 32 ? load >> (gap - 1) : 0);
 		WRITE_ONCE(q->origin_cur, 0);
 		WRITE_ONCE(q->origin_stamp, now);
+		tsq_note_busy(q);
 	}
 	WRITE_ONCE(q->origin_cur, q->origin_cur + 1);
 	q->stats.originated++;
@@ -122,6 +170,12 @@ struct tsq_queue *tsq_pick(struct sock *sk, unsigned int this_cpu)
 		}
 		break;
 	default:
+		/* Room to spare here: nothing to move off this CPU. */
+		if (tsq_allowed(set, this_cpu) &&
+		    READ_ONCE(q->busy) * 100 < READ_ONCE(tsq_busy_pct) * TSQ_BUSY_ONE) {
+			q->stats.kept_local++;
+			goto out;
+		}
 		break;
 	}
 	q = tsq_pick_spread(set, sk);

@@ -17,7 +17,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/interrupt.h>
-#include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <net/tcp.h>
@@ -42,7 +41,7 @@ static bool tsq_add_locked(struct tsq_queue *q, struct list_head *list,
 	if (q->len > q->stats.max_qlen)
 		q->stats.max_qlen = q->len;
 	if (was_empty) {
-		WRITE_ONCE(q->since_ns, ktime_get_ns());
+		WRITE_ONCE(q->since_ns, tsq_now());
 		tsq_rescue_arm(q);
 	}
 	return was_empty;
@@ -268,7 +267,7 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 {
 	struct tsq_queue *q = container_of(napi, struct tsq_queue, napi);
 	unsigned int limit = min_t(unsigned int, READ_ONCE(tsq_budget), budget);
-	u64 now = ktime_get_ns();
+	u64 now = tsq_now();
 	u64 deadline = now + READ_ONCE(tsq_drain_us) * NSEC_PER_USEC;
 	u64 since = READ_ONCE(q->since_ns);
 	unsigned int done = 0, n;
@@ -279,7 +278,7 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 	q->stats.polls++;
 	WRITE_ONCE(q->starved_until, jiffies);
 	if (since && READ_ONCE(q->len))
-		tsq_stats_wait(q, now - since);
+		tsq_stats_wait(q, tsq_age(now, since));
 
 	while (done < limit) {
 		spin_lock_irq(&q->lock);
@@ -292,7 +291,7 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 			tsq_xmit_one(q, (struct sock *)tp);
 		}
 		done += n;
-		if (ktime_get_ns() > deadline) {
+		if ((s64)(tsq_now() - deadline) > 0) {
 			q->stats.time_stops++;
 			break;
 		}
@@ -301,7 +300,7 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 	spin_lock_irq(&q->lock);
 	if (q->len) {
 		more = true;
-		WRITE_ONCE(q->since_ns, ktime_get_ns());
+		WRITE_ONCE(q->since_ns, tsq_now());
 	} else {
 		WRITE_ONCE(q->since_ns, 0);
 	}
@@ -333,6 +332,7 @@ static int tsq_queue_init(unsigned int cpu)
 	q->online = cpu_online(cpu);
 	q->starved_until = jiffies;
 	INIT_CSD(&q->csd, tsq_ipi, q);
+	tsq_busy_init(q);
 	tsq_rescue_init(q);
 	netif_napi_add(tsq_dev, &q->napi, tsq_poll);
 	napi_enable(&q->napi);

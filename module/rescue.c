@@ -29,14 +29,14 @@ static enum hrtimer_restart tsq_starve_fn(struct hrtimer *t)
 {
 	struct tsq_queue *q = container_of(t, struct tsq_queue, starve_timer);
 	u64 limit = (u64)READ_ONCE(tsq_starve_us) * NSEC_PER_USEC;
-	u64 since = READ_ONCE(q->since_ns);
-	u64 now = ktime_get_ns();
+	u64 since = READ_ONCE(q->since_ns), age;
 	struct tsq_queue *rescuer;
 
 	if (READ_ONCE(tsq_stopping) || !READ_ONCE(q->len) || !since)
 		return HRTIMER_NORESTART;
-	if (now - since < limit) {
-		hrtimer_start(t, ns_to_ktime(since + limit - now), HRTIMER_MODE_REL_HARD);
+	age = tsq_age(tsq_now(), since);
+	if (age < limit) {
+		hrtimer_start(t, ns_to_ktime(limit - age), HRTIMER_MODE_REL_HARD);
 		return HRTIMER_NORESTART;
 	}
 

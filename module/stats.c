@@ -51,6 +51,7 @@ static const struct {
 	{ "time_stops",		offsetof(struct tsq_stats, time_stops) },
 	{ "kicks",		offsetof(struct tsq_stats, kicks) },
 	{ "originated",		offsetof(struct tsq_stats, originated) },
+	{ "kept_local",		offsetof(struct tsq_stats, kept_local) },
 };
 
 #define TSQ_NCOLS ARRAY_SIZE(tsq_cols)
@@ -62,13 +63,13 @@ static u64 tsq_col(const struct tsq_stats *s, unsigned int i)
 
 static void tsq_stats_row(struct seq_file *m, const u64 *cols,
 			  unsigned int max_qlen, unsigned int qlen,
-			  const u64 *hist)
+			  unsigned int busy_pct, const u64 *hist)
 {
 	unsigned int i;
 
 	for (i = 0; i < TSQ_NCOLS; i++)
 		seq_printf(m, " %llu", cols[i]);
-	seq_printf(m, " %u %u", max_qlen, qlen);
+	seq_printf(m, " %u %u %u", max_qlen, qlen, busy_pct);
 	for (i = 0; i < TSQ_WAIT_BUCKETS; i++)
 		seq_printf(m, " %llu", hist[i]);
 	seq_putc(m, '\n');
@@ -78,12 +79,12 @@ static int tsq_stats_show(struct seq_file *m, void *v)
 {
 	u64 cols[TSQ_NCOLS], sum[TSQ_NCOLS] = {};
 	u64 hist[TSQ_WAIT_BUCKETS], sum_hist[TSQ_WAIT_BUCKETS] = {};
-	unsigned int cpu, i, qlen = 0, max_qlen = 0;
+	unsigned int cpu, i, qlen = 0, max_qlen = 0, busy, busy_sum = 0, n = 0;
 
 	seq_puts(m, "cpu");
 	for (i = 0; i < TSQ_NCOLS; i++)
 		seq_printf(m, " %s", tsq_cols[i].name);
-	seq_puts(m, " max_qlen qlen");
+	seq_puts(m, " max_qlen qlen busy_pct");
 	for (i = 0; i < TSQ_WAIT_BUCKETS - 1; i++)
 		seq_printf(m, " wait_lt_%uus", tsq_wait_bound_us[i]);
 	seq_printf(m, " wait_ge_%uus\n", tsq_wait_bound_us[i - 1]);
@@ -103,11 +104,15 @@ static int tsq_stats_show(struct seq_file *m, void *v)
 		}
 		max_qlen = max(max_qlen, mq);
 		qlen += len;
+		/* The estimate placement last used, not a fresh reading. */
+		busy = READ_ONCE(q->busy) * 100 / TSQ_BUSY_ONE;
+		busy_sum += busy;
+		n++;
 		seq_printf(m, "%u", cpu);
-		tsq_stats_row(m, cols, mq, len, hist);
+		tsq_stats_row(m, cols, mq, len, busy, hist);
 	}
 	seq_puts(m, "total");
-	tsq_stats_row(m, sum, max_qlen, qlen, sum_hist);
+	tsq_stats_row(m, sum, max_qlen, qlen, n ? busy_sum / n : 0, sum_hist);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(tsq_stats);

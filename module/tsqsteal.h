@@ -12,12 +12,14 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/clock.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <net/sock.h>
 
 #define TSQ_WAIT_BUCKETS	8	/* queue wait: <16us ... >=16ms, x4 */
 #define TSQ_STEAL_PROBES	8	/* CPUs a thief looks at, at most */
+#define TSQ_BUSY_ONE		1024	/* tsq_queue.busy of a CPU never idle */
 
 enum tsq_policy {
 	TSQ_POLICY_LOCAL,	/* stock placement: the freeing CPU */
@@ -53,6 +55,7 @@ struct tsq_stats {
 	u64 rescues;
 	/* by this CPU's tcp_wfree(), IRQs off */
 	u64 originated;		/* TSQ events its TX completions released */
+	u64 kept_local;		/* spread: left here, this CPU had headroom */
 };
 
 struct tsq_queue {
@@ -61,7 +64,7 @@ struct tsq_queue {
 	unsigned int len;
 	bool online;			/* false: CPU going down, do not add */
 	unsigned long starved_until;	/* jiffies; placement avoids it till then */
-	u64 since_ns;			/* oldest unserved work, see queue.c */
+	u64 since_ns;			/* oldest unserved work (tsq_now()), see queue.c */
 	unsigned int cpu;
 	struct task_struct *ksoftirqd;	/* for tcp_wfree()'s stress test */
 
@@ -69,6 +72,11 @@ struct tsq_queue {
 	unsigned long origin_stamp;	/* jiffies that origin_cur counts */
 	unsigned int origin_cur;	/* TSQ events released in that tick */
 	unsigned int origin_load;	/* per-tick average before it */
+
+	/* How busy this CPU is, see policy.c; own CPU writes */
+	u64 busy_ns;			/* ktime of the last idle-time sample */
+	u64 busy_idle_us;		/* its idle time then */
+	unsigned int busy;		/* non-idle share, TSQ_BUSY_ONE = all */
 
 	struct napi_struct napi;
 	call_single_data_t csd;
@@ -90,6 +98,7 @@ struct tsq_cpuset {
 extern unsigned int tsq_budget;
 extern unsigned int tsq_drain_us;
 extern unsigned int tsq_starve_us;
+extern unsigned int tsq_busy_pct;
 extern int tsq_policy;
 extern bool tsq_threaded;
 extern struct tsq_cpuset __rcu *tsq_cpuset;
@@ -108,6 +117,25 @@ void tsq_queue_offline(unsigned int cpu);
 void tsq_queue_online(unsigned int cpu);
 int tsq_queues_set_threaded(bool on);
 
+/*
+ * The clock of queue ages and poll time limits.  local_clock() reads the
+ * TSC or the arch counter even where the clocksource is slow (a VM whose
+ * TSC the kernel marked unstable falls back to HPET, an emulated device
+ * read per call), and these are read on every enqueue to an empty queue
+ * and several times per poll.  The price: where the TSC is unstable,
+ * CPUs agree only to within a tick, so an age measured across CPUs is
+ * clamped at zero.
+ */
+static inline u64 tsq_now(void)
+{
+	return local_clock();
+}
+
+static inline u64 tsq_age(u64 now, u64 since)
+{
+	return (s64)(now - since) > 0 ? now - since : 0;
+}
+
 /* policy=local is stock placement for A/B: no stealing, only rescue. */
 static inline bool tsq_stealing(void)
 {
@@ -124,6 +152,7 @@ struct tsq_queue *tsq_pick(struct sock *sk, unsigned int this_cpu);
 struct tsq_queue *tsq_pick_rescuer(unsigned int victim);
 struct tsq_queue *tsq_pick_idle(unsigned int busy);
 void tsq_note_origin(struct tsq_queue *q);
+void tsq_busy_init(struct tsq_queue *q);
 unsigned int tsq_cost(const struct tsq_queue *q);
 struct tsq_cpuset *tsq_cpuset_build(const struct cpumask *mask);
 void tsq_cpuset_publish(struct tsq_cpuset *set);

@@ -39,7 +39,7 @@ vm_accel() {
 }
 
 vm_start() {
-	local celldir=$1 logdir=$2 qemu machine console nicdev accel i wrap=""
+	local celldir=$1 logdir=$2 qemu machine console nicdev accel i wrap="" clock=""
 	# shellcheck disable=SC1091
 	. "$celldir/cell.env"
 	VM_LOGDIR=$logdir
@@ -52,8 +52,19 @@ vm_start() {
 	# No option ROM: the guest boots with -kernel, and trixie's QEMU tree
 	# carries no NIC ROMs.
 	nicdev="$VM_NIC,netdev=n0,mac=52:54:00:77:00:02,romfile="
+	# x86 guests keep the TSC as their clocksource.  Under TCG the kernel's
+	# sync check at CPU bring-up marks it unstable and falls back to HPET,
+	# an emulated device whose every read (TCP reads the clock several
+	# times per packet) is slow and serialised: measured on 6.1, stock
+	# TCP sent ~32 KiB per skb and tsqsteal's queue path ~3 KiB, at
+	# 138-225 against 17-19 MB/s (docs/testing.md).  Real x86 servers and
+	# cloud VMs run on the TSC (or kvm-clock); TCG's TSC is one virtual
+	# clock for all vCPUs.  VM_CLOCKSOURCE=hpet restores the fallback.
 	case "$ARCH" in
-	amd64) qemu=qemu-system-x86_64 machine="-M q35" console=ttyS0 ;;
+	amd64)
+		qemu=qemu-system-x86_64 machine="-M q35" console=ttyS0
+		[ "${VM_CLOCKSOURCE:-tsc}" = tsc ] && clock="tsc=reliable clocksource=tsc"
+		;;
 	arm64) qemu=qemu-system-aarch64 machine="-M virt -cpu max,pauth-impdef=on" console=ttyAMA0 ;;
 	esac
 	[ "$accel" = kvm ] && machine="$machine -cpu host"
@@ -73,7 +84,7 @@ vm_start() {
 	# shellcheck disable=SC2086
 	ip netns exec "$VM_NS" $wrap $qemu $machine -accel "$accel" -smp "$VM_CPUS" -m "$VM_MEM" \
 		-kernel "$VMLINUZ" -initrd "$celldir/initrd.cpio" \
-		-append "console=$console loglevel=5 panic=-1 net.ifnames=0 ${VM_APPEND:-}" \
+		-append "console=$console loglevel=5 panic=-1 net.ifnames=0 $clock ${VM_APPEND:-}" \
 		-netdev tap,id=n0,ifname=tsqtap0,script=no,downscript=no \
 		-device "$nicdev" \
 		-display none -monitor none -serial "file:$VM_CONSOLE" -no-reboot \
