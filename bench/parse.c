@@ -11,7 +11,7 @@
 
 const char *const tq_col_names[TQ_NCOLS] = {
 	"enqueued", "drained", "stolen_from", "stolen_by",
-	"rescued_from", "rescued_by", "rescues",
+	"rescued_from", "rescued_by", "rescues", "kept_local",
 };
 
 const char *const si_kind_names[SI_NKINDS] = { "NET_TX", "NET_RX", "TASKLET" };

@@ -26,7 +26,7 @@ enum { SI_NET_TX, SI_NET_RX, SI_TASKLET, SI_NKINDS };
 
 /* tsqsteal per-CPU counters the report uses. */
 enum { TQ_ENQUEUED, TQ_DRAINED, TQ_STOLEN_FROM, TQ_STOLEN_BY, TQ_RESCUED_FROM,
-       TQ_RESCUED_BY, TQ_RESCUES, TQ_NCOLS };
+       TQ_RESCUED_BY, TQ_RESCUES, TQ_KEPT_LOCAL, TQ_NCOLS };
 
 extern const char *const tq_col_names[TQ_NCOLS];
 extern const char *const si_kind_names[SI_NKINDS];

@@ -26,13 +26,15 @@
 /* The scalar figures of a window, in report order. */
 enum { M_REQ_S, M_MIB_S, M_BULK, M_P50, M_P99, M_P999, M_MAXMEAN, M_JAIN, M_TSQ_IRQ,
        M_TSQ_IRQ_TIME, M_BUSIEST, M_CPU_PER_MIB, M_CAP_REQ, M_CAP_MIB, M_ERRORS,
-       M_REQUESTS, M_TQ_ENQ, M_TQ_DRAINED, M_TQ_STOLEN, M_TQ_RESCUED, M_TQ_RESCUES, M_N };
+       M_REQUESTS, M_TQ_ENQ, M_TQ_DRAINED, M_TQ_STOLEN, M_TQ_RESCUED, M_TQ_RESCUES,
+       M_TQ_KEPT_LOCAL, M_N };
 
 static const char *const metric_names[M_N] = {
 	"req_s", "mib_s", "bulk_mib_s", "p50_ms", "p99_ms", "p999_ms", "softirq_max_mean",
 	"softirq_jain", "tsq_irq_share", "tsq_irq_share_time", "busiest_busy",
 	"cpu_s_per_mib", "capacity_req_s", "capacity_mib_s", "errors", "requests",
 	"tsq_enqueued", "tsq_drained", "tsq_stolen", "tsq_rescued", "tsq_rescues",
+	"tsq_kept_local",
 };
 
 /*
@@ -162,6 +164,7 @@ static void window_values(const struct window *w, double *v, double pc[P_N][BENC
 	v[M_TQ_STOLEN] = tq[TQ_STOLEN_BY];
 	v[M_TQ_RESCUED] = tq[TQ_RESCUED_BY];
 	v[M_TQ_RESCUES] = tq[TQ_RESCUES];
+	v[M_TQ_KEPT_LOCAL] = tq[TQ_KEPT_LOCAL];
 }
 
 /* One line of runs.tsv: CONFIG REP SUBDIR IRQ_CPUS STATUS [REASON]. */

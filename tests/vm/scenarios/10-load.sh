@@ -3,7 +3,7 @@
 # tracepoints; unload leaves nothing behind.
 
 for bad in "policy=bogus" "budget=0" "budget=65" "drain_us=0" "starve_us=5" \
-	"cpus=" "cpus=1-x" "cpus=63" "cpus=0,$(guest nproc)" "enable=maybe"; do
+	"cpus=" "cpus=1-x" "cpus=63" "cpus=0,$(guest nproc)" "busy_pct=101" "enable=maybe"; do
 	check "$CELL: insmod $bad is refused and loads nothing" \
 		guest "! insmod $KO $bad && ! test -d /sys/module/tsqsteal"
 done
@@ -11,8 +11,8 @@ check "$CELL: a refused load says why in one line" \
 	guest "dmesg | grep -q 'tsqsteal: policy: unknown value .bogus.'"
 
 check "$CELL: insmod with defaults" tsq_load
-check "$CELL: defaults read back (spread, budget 64, drain 1000us, starve 2000us)" \
-	guest "test \"\$(cat $PARAMS/policy $PARAMS/budget $PARAMS/drain_us $PARAMS/starve_us $PARAMS/enable $PARAMS/threaded | tr '\n' ' ')\" = 'spread 64 1000 2000 Y N '"
+check "$CELL: defaults read back (spread, budget 64, drain 1000us, starve 2000us, busy 80 %)" \
+	guest "test \"\$(cat $PARAMS/policy $PARAMS/budget $PARAMS/drain_us $PARAMS/starve_us $PARAMS/busy_pct $PARAMS/enable $PARAMS/threaded | tr '\n' ' ')\" = 'spread 64 1000 2000 80 Y N '"
 check "$CELL: allowed CPUs default to all housekeeping CPUs" \
 	guest "test \"\$(cat $PARAMS/cpus)\" = 0-\$((\$(nproc) - 1))"
 check "$CELL: stats table has a header, one row per CPU and a total" \

@@ -24,6 +24,22 @@ bulk 64 >/dev/null
 d2=$(tsq_stat drained)
 check "$CELL: spread: drained grows with traffic ($d1 -> $d2)" test "$d2" -gt "$d1"
 
+# spread moves work only off a CPU without room for it (busy_pct): single
+# downloads with pauses leave the freeing CPU mostly idle, so some of
+# their work stays there; with busy_pct=0 nothing does.
+k0=$(tsq_stat kept_local)
+for i in 1 2 3 4 5 6; do
+	bulk 1 >/dev/null
+	sleep 0.3
+done
+k1=$(tsq_stat kept_local)
+check "$CELL: spread: light traffic stays on the freeing CPU (kept_local $k0 -> $k1)" test "$k1" -gt "$k0"
+guest "echo 0 > $PARAMS/busy_pct" >/dev/null
+check_bulk "$CELL: spread, busy_pct=0: bulk flows arrive intact" 64
+k2=$(tsq_stat kept_local)
+check "$CELL: spread, busy_pct=0: nothing kept local ($k1 -> $k2)" test "$k2" -eq "$k1"
+guest "echo 80 > $PARAMS/busy_pct" >/dev/null
+
 # Same module, placement switched live: local keeps the work on the
 # freeing CPU (stock placement), home follows the flow's receive CPU.
 for pol in local home; do

@@ -25,6 +25,8 @@ bad cpus '3-1'
 bad cpus 4095
 # A CPU the machine does not have, next to one it has.
 bad cpus "0,$(guest nproc)"
+bad busy_pct 101
+bad busy_pct -5
 bad enable 2
 bad threaded maybe
 # One line: the echoed newline is not part of the logged value.
@@ -47,6 +49,8 @@ good budget 64
 good drain_us 500
 good starve_us 5000
 good starve_us 2000
+good busy_pct 0
+good busy_pct 80
 good cpus 1-3
 good cpus 0-3
 check_bulk "$CELL: traffic after parameter changes arrives intact" 64

@@ -19,7 +19,7 @@ hp_traffic() {
 	outs+=("$tmp")
 }
 
-check "$CELL: insmod for hotplug" tsq_load policy=spread
+check "$CELL: insmod for hotplug" tsq_load policy=spread busy_pct=0
 for cycle in $(seq "$cycles"); do
 	e0=$(tsq_stat enqueued "$victim")
 	hp_traffic
