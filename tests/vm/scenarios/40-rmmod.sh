@@ -1,4 +1,4 @@
-# rmmod under traffic: load, start bulk flows, unload while they run.
+# rmmod under traffic: load, start 64 flows of 4 MiB, unload while they run.
 # Every flow must finish intact, the kernel log stay clean, and sockets
 # and the module's refcount come back to their baseline.
 
@@ -6,7 +6,7 @@ base_tcp=$(tcp_inuse)
 for cycle in $(seq "$T_CYCLES"); do
 	tsq_load policy=spread >/dev/null || { tap_fail "$CELL: rmmod cycle $cycle: insmod"; continue; }
 	tmp=$(mktemp)
-	(bulk 64 big.bin >"$tmp") &
+	(bulk 64 mid.bin >"$tmp") &
 	bulk_pid=$!
 	# Unload once the flows are going through tsqsteal, while they run.
 	for i in $(seq 50); do
