@@ -1,18 +1,16 @@
-# CPU hotplug under traffic: while 32 flows of 8 MiB run, take a CPU that
-# deferred-xmit work is being placed on offline and bring it back; three
-# cycles (ten in soak).  Its queue moves to an online CPU; every flow
-# arrives intact.
+# CPU hotplug under traffic: start 32 flows of 8 MiB, take a CPU that
+# deferred-xmit work is being placed on offline while they run, bring it
+# back; three cycles (ten in soak), each with a batch of its own (batches
+# may overlap).  Its queue moves to an online CPU; every flow arrives
+# intact.
 
 victim=$(($(guest nproc) - 1))
 cycles=3
 [ -n "${SOAK:-}" ] && cycles=10
 pids=()
 outs=()
-# A new batch of 32 flows whenever the last one has finished, so that
-# every cycle runs under traffic.
 hp_traffic() {
-	local n=${#pids[@]} tmp
-	[ "$n" -gt 0 ] && kill -0 "${pids[n - 1]}" 2>/dev/null && return 0
+	local tmp
 	tmp=$(mktemp)
 	(bulk 32 big.bin >"$tmp") &
 	pids+=($!)
