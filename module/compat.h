@@ -51,6 +51,22 @@ static __always_inline void tsq_ftrace_set_ip(struct ftrace_regs *fregs,
 #endif
 
 /*
+ * Up to 6.4 ("softirq: Let ksoftirqd do its job", reverted in 6.5), once a
+ * CPU's ksoftirqd is runnable, softirqs raised there wait for it, unless
+ * HI or TASKLET is among them.  Stock TSQ is a tasklet, so it runs at the
+ * next IRQ exit even then, and takes the pending NET_RX with it; a NAPI
+ * drain alone would wait behind ksoftirqd, which a busy or RT-hogged CPU
+ * seldom runs.  On such kernels a kick also schedules an empty tasklet on
+ * the drain's CPU (queue.c), giving the drain the standing of the tasklet
+ * it replaces.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#define TSQ_KSOFTIRQD_DEFERS	true
+#else
+#define TSQ_KSOFTIRQD_DEFERS	false
+#endif
+
+/*
  * get_cpu_idle_time_us() is declared in <linux/tick.h> up to 6.12 and in
  * <linux/kernel_stat.h> (nohz idle time kept in kernel_cpustat) later;
  * both are included above.

@@ -64,6 +64,22 @@ static unsigned int tsq_take_locked(struct tsq_queue *q, struct list_head *list,
 	return n;
 }
 
+/* Pending, it makes this CPU's softirqs run now (TSQ_KSOFTIRQD_DEFERS). */
+static void tsq_nudge_fn(struct tasklet_struct *t)
+{
+}
+
+/*
+ * BH or IRQs off.  Threaded, this wakes q's NAPI kthread from any CPU;
+ * otherwise it runs on q's CPU and raises the drain there.
+ */
+static void tsq_schedule(struct tsq_queue *q)
+{
+	napi_schedule(&q->napi);
+	if (TSQ_KSOFTIRQD_DEFERS && !READ_ONCE(tsq_threaded))
+		tasklet_schedule(&q->nudge);
+}
+
 static void tsq_ipi(void *data)
 {
 	struct tsq_queue *q = data;
@@ -71,7 +87,7 @@ static void tsq_ipi(void *data)
 	/* The csd is already unlocked for async calls: allow the next kick. */
 	clear_bit(0, &q->kick_pending);
 	q->stats.kicks++;
-	napi_schedule(&q->napi);
+	tsq_schedule(q);
 }
 
 void tsq_kick(struct tsq_queue *q)
@@ -81,10 +97,10 @@ void tsq_kick(struct tsq_queue *q)
 	if (q->cpu == cpu || READ_ONCE(tsq_threaded)) {
 		/* Raised here: runs at the end of this BH/IRQ section. */
 		if (in_interrupt() || irqs_disabled()) {
-			napi_schedule(&q->napi);
+			tsq_schedule(q);
 		} else {
 			local_bh_disable();
-			napi_schedule(&q->napi);
+			tsq_schedule(q);
 			local_bh_enable();
 		}
 	} else if (!test_and_set_bit(0, &q->kick_pending)) {
@@ -332,6 +348,7 @@ static int tsq_queue_init(unsigned int cpu)
 	q->online = cpu_online(cpu);
 	q->starved_until = jiffies;
 	INIT_CSD(&q->csd, tsq_ipi, q);
+	tasklet_setup(&q->nudge, tsq_nudge_fn);
 	tsq_busy_init(q);
 	tsq_rescue_init(q);
 	netif_napi_add(tsq_dev, &q->napi, tsq_poll);
@@ -461,6 +478,8 @@ void tsq_queues_free(void)
 		if (!q)
 			continue;
 		netif_napi_del(&q->napi);
+		/* No kick runs any more (tsq_queues_stop()): none reschedules it. */
+		tasklet_kill(&q->nudge);
 		if (q->ksoftirqd)
 			put_task_struct(q->ksoftirqd);
 	}

@@ -8,6 +8,7 @@
 
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
+#include <linux/interrupt.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
@@ -81,6 +82,7 @@ struct tsq_queue {
 	struct napi_struct napi;
 	call_single_data_t csd;
 	unsigned long kick_pending;	/* bit 0: csd in flight */
+	struct tasklet_struct nudge;	/* empty, see TSQ_KSOFTIRQD_DEFERS */
 	struct hrtimer starve_timer;
 
 	struct tsq_stats stats;

@@ -9,13 +9,15 @@ PARAMS=/sys/module/tsqsteal/parameters
 
 # Traffic lengths: make test keeps windows short, make soak long.
 # T_STARVE is the starvation scenario's window: its >= 50 % check compares
-# medians of three windows, and 5 s windows under TCG vary by up to x3.
+# medians of three windows, and single windows under TCG vary by up to x3;
+# with 10 s windows the kernels it is asserted on kept 88-109 % (make test
+# of 2fdaa56), so make test uses 6 s to stay within its hour.
 if [ -n "${SOAK:-}" ]; then
 	T_TRAFFIC=20 T_CYCLES=20 T_BULK_BLOBS=64 T_BULK_ROUNDS=4 T_STARVE=20
 elif [ -n "${QUICK:-}" ]; then
 	T_TRAFFIC=3 T_CYCLES=3 T_BULK_BLOBS=64 T_BULK_ROUNDS=1 T_STARVE=5
 else
-	T_TRAFFIC=5 T_CYCLES=3 T_BULK_BLOBS=64 T_BULK_ROUNDS=1 T_STARVE=10
+	T_TRAFFIC=5 T_CYCLES=3 T_BULK_BLOBS=64 T_BULK_ROUNDS=1 T_STARVE=6
 fi
 
 tsq_load() {
@@ -44,6 +46,36 @@ stat_row() {
 		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
 		$1 != "total" { printf "%s%s=%s", sep, $1, $c; sep = " " }
 		END { print "" }'
+}
+
+# tsq_accounted: at rest, every socket tsqsteal queued has been handed
+# back to TCP (drained, left to its owner, or found closed) or is still
+# queued: enqueued = drained + deferred + closed + qlen, summed over CPUs.
+# Prints the figures; a poll may be between taking a batch and counting
+# it, so it looks up to 20 times, 0.1 s apart, before it fails.
+tsq_accounted() {
+	local i out
+	for i in $(seq 20); do
+		out=$(guest "cat $STATS" | awk '
+			NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+			$1 == "total" { e = $c["enqueued"]; q = $c["qlen"]
+				h = $c["drained"] + $c["deferred"] + $c["closed"] }
+			END { printf "enqueued %s = %s handed back + %s queued\n", e, h, q
+				exit !(e != "" && e == h + q) }') && { echo "$out"; return 0; }
+		sleep 0.1
+	done
+	echo "$out"
+	return 1
+}
+
+# check_accounted DESC: tsq_accounted as one check, its figures in the line.
+check_accounted() {
+	local out
+	if out=$(tsq_accounted); then
+		tap_ok "$1 ($out)"
+	else
+		tap_fail "$1" "$out"
+	fi
 }
 
 # stat_sum_except COLUMN CPU...: the column summed over CPUs not listed.
