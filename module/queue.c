@@ -478,15 +478,21 @@ void tsq_queues_free(void)
 		if (!q)
 			continue;
 		netif_napi_del(&q->napi);
-		/* No kick runs any more (tsq_queues_stop()): none reschedules it. */
-		tasklet_kill(&q->nudge);
 		if (q->ksoftirqd)
 			put_task_struct(q->ksoftirqd);
 	}
-	/* netif_napi_del() is RCU-deferred for the NAPI hash. */
+	/*
+	 * netif_napi_del() is RCU-deferred for the NAPI hash, and an IPI
+	 * handler that cleared its pending bit may still be running, IRQs
+	 * off: wait for both.  Its nudge may then still be pending; nothing
+	 * schedules one after that.
+	 */
 	synchronize_net();
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu(cpu) {
+		if (tsq_queues[cpu])
+			tasklet_kill(&tsq_queues[cpu]->nudge);
 		kfree(tsq_queues[cpu]);
+	}
 	tsq_free_dummy_netdev(tsq_dev);
 	tsq_dev = NULL;
 	kfree(tsq_queues);
