@@ -68,16 +68,6 @@ tsq_accounted() {
 	return 1
 }
 
-# check_accounted DESC: tsq_accounted as one check, its figures in the line.
-check_accounted() {
-	local out
-	if out=$(tsq_accounted); then
-		tap_ok "$1 ($out)"
-	else
-		tap_fail "$1" "$out"
-	fi
-}
-
 # stat_sum_except COLUMN CPU...: the column summed over CPUs not listed.
 stat_sum_except() {
 	local col=$1
@@ -153,15 +143,22 @@ bulk() {
 	[ "$good" -eq "$flows" ]
 }
 
-# check_bulk DESC FLOWS [FILE]: bulk as one check, its figures in the line.
-check_bulk() {
+# check_shown DESC CMD...: CMD as one check, its output in the line.
+check_shown() {
 	local desc=$1 out
 	shift
-	if out=$(bulk "$@"); then
+	if out=$("$@"); then
 		tap_ok "$desc ($out)"
 	else
 		tap_fail "$desc" "$out"
 	fi
+}
+
+# check_bulk DESC FLOWS [FILE]: bulk as one check, its figures in the line.
+check_bulk() {
+	local desc=$1
+	shift
+	check_shown "$desc" bulk "$@"
 }
 
 # wrk_run SECONDS CONNS PATH: wrk's summary; prints "req/s MB/s".
