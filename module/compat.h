@@ -56,9 +56,9 @@ static __always_inline void tsq_ftrace_set_ip(struct ftrace_regs *fregs,
  * HI or TASKLET is among them.  Stock TSQ is a tasklet, so it runs at the
  * next IRQ exit even then, and takes the pending NET_RX with it; a NAPI
  * drain alone would wait behind ksoftirqd, which a busy or RT-hogged CPU
- * seldom runs.  On such kernels a kick also schedules an empty tasklet on
- * the drain's CPU (queue.c), giving the drain the standing of the tasklet
- * it replaces.
+ * seldom runs.  On such kernels a kick also schedules a tasklet on the
+ * drain's CPU, which keeps itself pending while the drain has work left
+ * (queue.c), giving the drain the standing of the tasklet it replaces.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
 #define TSQ_KSOFTIRQD_DEFERS	true

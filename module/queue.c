@@ -64,9 +64,29 @@ static unsigned int tsq_take_locked(struct tsq_queue *q, struct list_head *list,
 	return n;
 }
 
-/* Pending, it makes this CPU's softirqs run now (TSQ_KSOFTIRQD_DEFERS). */
+/*
+ * TSQ_KSOFTIRQD_DEFERS: a pending tasklet makes this CPU run its softirqs
+ * at the next IRQ exit, NET_RX and so the drain included, even while its
+ * ksoftirqd is runnable.  It stays pending while the drain has work left:
+ * a poll that stops on its budget or time re-raises NET_RX only, and
+ * __do_softirq() may run this tasklet after that poll in the same pass;
+ * left alone, a CPU whose ksoftirqd never runs (a SCHED_FIFO hog) would
+ * then hold the rest of its queue until the starvation rescue.
+ */
 static void tsq_nudge_fn(struct tasklet_struct *t)
 {
+	struct tsq_queue *q = from_tasklet(q, t, nudge);
+
+	if (READ_ONCE(q->len) && q->cpu == smp_processor_id() &&
+	    test_bit(NAPI_STATE_SCHED, &q->napi.state) &&
+	    !READ_ONCE(tsq_stopping) && !READ_ONCE(tsq_threaded))
+		tasklet_schedule(t);
+}
+
+static void tsq_nudge(struct tsq_queue *q)
+{
+	if (TSQ_KSOFTIRQD_DEFERS && !READ_ONCE(tsq_threaded))
+		tasklet_schedule(&q->nudge);
 }
 
 /*
@@ -76,8 +96,7 @@ static void tsq_nudge_fn(struct tasklet_struct *t)
 static void tsq_schedule(struct tsq_queue *q)
 {
 	napi_schedule(&q->napi);
-	if (TSQ_KSOFTIRQD_DEFERS && !READ_ONCE(tsq_threaded))
-		tasklet_schedule(&q->nudge);
+	tsq_nudge(q);
 }
 
 static void tsq_ipi(void *data)
@@ -326,6 +345,7 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 	if (more) {
 		if (done >= limit)
 			q->stats.budget_stops++;
+		tsq_nudge(q);
 		/* Yield to net_rx_action(), which polls us again in turn. */
 		return budget;
 	}

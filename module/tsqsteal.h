@@ -82,7 +82,7 @@ struct tsq_queue {
 	struct napi_struct napi;
 	call_single_data_t csd;
 	unsigned long kick_pending;	/* bit 0: csd in flight */
-	struct tasklet_struct nudge;	/* empty, see TSQ_KSOFTIRQD_DEFERS */
+	struct tasklet_struct nudge;	/* see TSQ_KSOFTIRQD_DEFERS */
 	struct hrtimer starve_timer;
 
 	struct tsq_stats stats;
