@@ -73,20 +73,20 @@ static unsigned int tsq_take_locked(struct tsq_queue *q, struct list_head *list,
  * left alone, a CPU whose ksoftirqd never runs (a SCHED_FIFO hog) would
  * then hold the rest of its queue until the starvation rescue.
  */
+static void tsq_nudge(struct tsq_queue *q)
+{
+	if (TSQ_KSOFTIRQD_DEFERS && !READ_ONCE(tsq_threaded))
+		tasklet_schedule(&q->nudge);
+}
+
 static void tsq_nudge_fn(struct tasklet_struct *t)
 {
 	struct tsq_queue *q = from_tasklet(q, t, nudge);
 
 	if (READ_ONCE(q->len) && q->cpu == smp_processor_id() &&
 	    test_bit(NAPI_STATE_SCHED, &q->napi.state) &&
-	    !READ_ONCE(tsq_stopping) && !READ_ONCE(tsq_threaded))
-		tasklet_schedule(t);
-}
-
-static void tsq_nudge(struct tsq_queue *q)
-{
-	if (TSQ_KSOFTIRQD_DEFERS && !READ_ONCE(tsq_threaded))
-		tasklet_schedule(&q->nudge);
+	    !READ_ONCE(tsq_stopping))
+		tsq_nudge(q);
 }
 
 /*
