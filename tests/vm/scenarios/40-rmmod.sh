@@ -39,5 +39,28 @@ for cycle in $(seq "$T_CYCLES"); do
 done
 check "$CELL: module gone after the cycles" guest "! test -d /sys/module/tsqsteal"
 tcp_settle "$CELL: TCP sockets back to baseline after rmmod cycles" "$base_tcp"
-check "$CELL: TCP memory back to 0 pages after rmmod cycles" \
-	guest "for i in 1 2 3 4 5 6 7 8 9 10; do awk '/^TCP:/ { exit \$11 != 0 }' /proc/net/sockstat && exit 0; sleep 1; done; cat /proc/net/sockstat; exit 1"
+# TCP memory: sockstat's "mem" is the global counter, which since 6.0
+# leaves out what each CPU holds in its per-CPU reserve (up to
+# SK_MEMORY_PCPU_RESERVE, 1 MiB, either way; include/net/proto_memory.h).
+# So with every socket gone it can stay a few pages above 0 for good (seen
+# once: 2 pages on 6.12/amd64, 6 -> 6 sockets).  0 passes at once; a
+# residue passes only within the possible CPUs' reserves, and the message
+# says which it was.  The socket count above is the exact leak check.
+tcp_mem_check() {
+	guest "cpus=\$(awk -F- '{ print \$NF + 1 }' /sys/devices/system/cpu/possible)
+		kb=\$(awk '/^KernelPageSize/ { print \$2; exit }' /proc/self/smaps)
+		slack=\$((cpus * 1024 / kb))
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			mem=\$(awk '/^TCP:/ { print \$11 }' /proc/net/sockstat)
+			[ \"\$mem\" = 0 ] && { echo \"0 pages\"; exit 0; }
+			sleep 1
+		done
+		if [ \"\$mem\" -le \"\$slack\" ]; then
+			echo \"\$mem pages, within the \$slack pages of \$cpus per-CPU reserves\"
+			exit 0
+		fi
+		echo \"\$mem pages, over the \$slack pages of \$cpus per-CPU reserves\"
+		cat /proc/net/sockstat
+		exit 1"
+}
+check_shown "$CELL: TCP memory back to baseline after rmmod cycles" tcp_mem_check
