@@ -42,8 +42,8 @@ tcp_settle "$CELL: TCP sockets back to baseline after rmmod cycles" "$base_tcp"
 # TCP memory: sockstat's "mem" is the global counter, which since 6.0
 # leaves out what each CPU holds in its per-CPU reserve (up to
 # SK_MEMORY_PCPU_RESERVE, 1 MiB, either way; include/net/proto_memory.h).
-# So with every socket gone it can stay a few pages above 0 for good (seen
-# once: 2 pages on 6.12/amd64, 6 -> 6 sockets).  0 passes at once; a
+# So with every socket gone it can stay above 0 for good (soak: 2 pages
+# on 6.12/amd64, 95 on 6.1/amd64, 6 -> 6 sockets).  0 passes at once; a
 # residue passes only within the possible CPUs' reserves, and the message
 # says which it was.  The socket count above is the exact leak check.
 tcp_mem_check() {
