@@ -5,6 +5,8 @@
 #                    the VM matrix: six kernels, plus one igb cell (MATRIX="6.1/amd64 ..." QUICK=1)
 #   make check       checkpatch, sparse/W=1, cppcheck/clang-tidy
 #   make soak        the VM scenarios, longer (20 rmmod cycles, 20 s traffic)
+#   make mutate      every tests/mutations/*.patch must fail the VM scenarios
+#                    it names (CELL=6.1/amd64 MUTATIONS="name ...")
 #   make bench       the wrk + nginx A/B in guests (ARCH=arm64, see bench/run -h)
 #   make clean       build outputs;  make distclean  also the download cache
 
@@ -35,6 +37,10 @@ soak:
 	tests/vm/deps.sh
 	SOAK=1 MATRIX="$(or $(MATRIX),$(SOAK_MATRIX))" tests/vm/run.sh
 
+mutate:
+	tests/vm/deps.sh
+	tests/mutate.sh $(or $(CELL),6.1/amd64) $(MUTATIONS)
+
 bench:
 	tests/vm/deps.sh
 	bench/run $(foreach v,$(BENCH_VARS),$(if $($(v)),$(v)=$($(v)))) $(BENCH_ARGS)
@@ -51,4 +57,4 @@ clean:
 distclean: clean
 	rm -rf $${TSQ_CACHE:-$$HOME/.cache/tsqsteal} results
 
-.PHONY: all module tools test check soak bench fuzz clean distclean
+.PHONY: all module tools test check soak mutate bench fuzz clean distclean

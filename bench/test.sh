@@ -187,5 +187,6 @@ jq '(.configs[] | select(.name == "stock") | .summary.req_s.median) *= 2' \
 "$here/compare" "$tmp/good/out/report.json" "$tmp/double.json" 2>&1 | grep -q '^stock  *2.000'
 ok $? "compare: ratios are B/A"
 
+echo "1..$n"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

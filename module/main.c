@@ -311,10 +311,6 @@ static int __init tsq_init(void)
 {
 	int err;
 
-#ifdef TSQ_SELFTEST_BROKEN
-	/* Only for the harness's own test: it must fail a cell that WARNs. */
-	WARN(1, "tsqsteal: deliberately broken build\n");
-#endif
 	mutex_lock(&tsq_cfg_lock);
 	err = tsq_hook_check();
 	if (err)

@@ -2,7 +2,9 @@
 /*
  * Where deferred transmit work goes.
  *
- * local:  the CPU that freed the skb, as stock TSQ does (kept for A/B).
+ * local:  the CPU that freed the skb, as stock TSQ does: the A/B control.
+ *         Nothing moves under it: no placement elsewhere, no stealing,
+ *         and the starvation rescue only re-kicks the queue's own CPU.
  * home:   the flow's own CPU: where RFS saw its last sendmsg/recvmsg (the
  *         application's CPU) when RFS is on, else where its receive
  *         processing last ran (sk_incoming_cpu, after RPS); spread when
@@ -157,9 +159,7 @@ struct tsq_queue *tsq_pick(struct sock *sk, unsigned int this_cpu)
 	set = rcu_dereference(tsq_cpuset);
 	switch (READ_ONCE(tsq_policy)) {
 	case TSQ_POLICY_LOCAL:
-		if (tsq_usable(q))
-			goto out;
-		break;
+		goto out;
 	case TSQ_POLICY_HOME:
 		cpu = tsq_rfs_cpu(sk);
 		if (!tsq_allowed(set, cpu))
@@ -178,8 +178,12 @@ struct tsq_queue *tsq_pick(struct sock *sk, unsigned int this_cpu)
 		}
 		break;
 	}
+	/*
+	 * Both picks starved: this CPU if it is allowed, else the starved
+	 * pick, which stays inside cpus= and which the rescue serves.
+	 */
 	q = tsq_pick_spread(set, sk);
-	if (!tsq_usable(q))
+	if (!tsq_usable(q) && tsq_allowed(set, this_cpu))
 		q = tsq_queue_of(this_cpu);
 out:
 	rcu_read_unlock();

@@ -312,6 +312,9 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 
 	q->stats.polls++;
 	WRITE_ONCE(q->starved_until, jiffies);
+	/* Served by its own poll: no longer a rescue target. */
+	if (cpumask_test_cpu(q->cpu, &tsq_starving))
+		cpumask_clear_cpu(q->cpu, &tsq_starving);
 	if (since && READ_ONCE(q->len))
 		tsq_stats_wait(q, tsq_age(now, since));
 
@@ -319,7 +322,8 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 		spin_lock_irq(&q->lock);
 		n = tsq_take_locked(q, &batch, limit - done);
 		spin_unlock_irq(&q->lock);
-		if (!n && !tsq_rescue_starving(q) && (!tsq_stealing() || !tsq_steal(q)))
+		if (!n && (!tsq_stealing() ||
+			   (!tsq_rescue_starving(q) && !tsq_steal(q))))
 			break;
 		list_for_each_entry_safe(tp, tmp, &batch, tsq_node) {
 			list_del(&tp->tsq_node);

@@ -40,6 +40,13 @@ static enum hrtimer_restart tsq_starve_fn(struct hrtimer *t)
 		return HRTIMER_NORESTART;
 	}
 
+	/* local moves nothing: wake the queue's own poll and look again. */
+	if (!tsq_stealing()) {
+		q->stats.rescues++;
+		tsq_kick(q);
+		hrtimer_start(t, ns_to_ktime(limit), HRTIMER_MODE_REL_HARD);
+		return HRTIMER_NORESTART;
+	}
 	WRITE_ONCE(q->starved_until,
 		   jiffies + 1 + nsecs_to_jiffies(TSQ_STARVED_HOLD * limit));
 	cpumask_set_cpu(q->cpu, &tsq_starving);

@@ -2,6 +2,8 @@
 # check.sh: static checks, one TAP line each.
 #   checkpatch.pl (from Debian's linux-source, cached) on module/
 #   sparse (C=2) and W=1 builds of module/ for the bookworm 6.1 kernel
+#   (the VM matrix builds every cell the same way)
+#   ShellCheck on every shell file
 #   cppcheck and clang-tidy on tools/ (through the tools' own check target)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +25,11 @@ if [ -x "$cp_dir/scripts/checkpatch.pl" ]; then
 	# compat.h exists to compare kernel versions; trace.h follows the
 	# TRACE_EVENT layout every kernel trace header has.
 	cp="$cp_dir/scripts/checkpatch.pl --no-tree --terse -q"
-	if out=$($cp --strict -f $(ls "$top"/module/*.[ch] | grep -v '/compat.h$\|/trace.h$') 2>&1 &&
+	srcs=()
+	for f in "$top"/module/*.[ch]; do
+		case "$f" in */compat.h | */trace.h) ;; *) srcs+=("$f") ;; esac
+	done
+	if out=$($cp --strict -f "${srcs[@]}" 2>&1 &&
 		$cp --strict --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f "$top/module/compat.h" 2>&1 &&
 		$cp -f "$top/module/trace.h" 2>&1); then
 		tap_ok "check: checkpatch --strict clean on module/"
@@ -46,6 +52,20 @@ if out=$("$here/vm/build.sh" "$cell" W=1 C=2 2>&1); then
 	fi
 else
 	tap_fail "check: $cell build with W=1 C=2 (sparse)" "$out"
+fi
+
+# ShellCheck on every shell file in the tree (SC2034: the libraries set
+# variables that the files sourcing them use).
+shfiles=()
+while IFS= read -r f; do
+	case "$f" in
+	*.sh | .ci/run | bench/run | bench/compare | tests/vm/guest/init) shfiles+=("$top/$f") ;;
+	esac
+done < <(cd "$top" && { git ls-files 2>/dev/null || find . -type f -printf '%P\n'; } | sort -u)
+if out=$(cd "$top" && shellcheck -x -S warning -e SC2034 "${shfiles[@]}" 2>&1); then
+	tap_ok "check: shellcheck clean on ${#shfiles[@]} shell files"
+else
+	tap_fail "check: shellcheck clean on ${#shfiles[@]} shell files" "$(echo "$out" | head -n 30)"
 fi
 
 if [ -f "$top/tools/irqspread/Makefile" ]; then

@@ -20,25 +20,28 @@ if ! "$here/vm/deps.sh"; then
 	exit 1
 fi
 
+# sub NAME CMD...: a sub-suite with TAP counts of its own, folded into
+# ours; its exit status and plan line count (tap_suite).
 sub() {
-	local d
+	local name=$1 d
+	shift
 	d=$(mktemp -d)
-	TAP_DIR=$d "$@" 2>&1 | tap_import
+	tap_suite "$name" env TAP_DIR="$d" "$@"
 	rm -rf "$d"
 }
 
 echo "# static checks"
-sub "$here/check.sh"
+sub "static checks" "$here/check.sh"
 if [ -f "$top/tools/irqspread/Makefile" ]; then
 	echo "# irqspread unit tests"
-	make -s -C "$top/tools/irqspread" test 2>&1 | tap_import
+	tap_suite "irqspread unit tests" make -s -C "$top/tools/irqspread" test
 fi
 if [ -x "$top/bench/test.sh" ]; then
 	echo "# bench unit tests"
-	sub "$top/bench/test.sh"
+	sub "bench unit tests" "$top/bench/test.sh"
 fi
 echo "# VM matrix: ${MATRIX:-six kernels x e1000e, plus 7/amd64 on igb}"
-sub "$here/vm/run.sh"
+sub "VM matrix" "$here/vm/run.sh"
 
 # The bench, short: one repeat of every configuration on one kernel; the
 # report must pass its schema check and every configuration carry traffic.

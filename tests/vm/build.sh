@@ -37,12 +37,30 @@ if [ "${#missing[@]}" -gt 0 ]; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${missing[*]} >/dev/null"
 fi
 
-src="/build/tsqsteal-$name"
+# The sources (TSQ_MODULE_SRC: a patched copy, for mutations and the
+# canary) and where the module goes (TSQ_KO_OUT).  A build is cached by
+# the hash of the sources, the kernel package's exact version and the
+# make arguments: the static checks and the VM run build each cell once.
+msrc=${TSQ_MODULE_SRC:-$top/module}
+ko_out=${TSQ_KO_OUT:-$out/tsqsteal.ko}
+log="${ko_out%.ko}.build.log"
+[ "$ko_out" = "$out/tsqsteal.ko" ] && log="$out/build.log"
+key=$({ cat "$msrc"/*.c "$msrc"/*.h "$msrc"/Kbuild; echo "$KVER $KPKG_VERSION $ARCH $*"; } |
+	sha256sum | cut -c1-24)
+cache="${TSQ_CACHE:-$HOME/.cache/tsqsteal}/builds/$key"
+if [ -f "$cache/tsqsteal.ko" ] && [ -f "$cache/build.log" ]; then
+	cp "$cache/build.log" "$log"
+	cp "$cache/tsqsteal.ko" "$ko_out"
+	echo "build: $cell: cached build $key ($*)" >&2
+	echo "$ko_out"
+	exit 0
+fi
+
+src="/build/tsqsteal-$name-$$"
 rm -rf "${CHROOT:?}$src"
 mkdir -p "$CHROOT$src"
-cp "$top"/module/*.c "$top"/module/*.h "$top"/module/Kbuild "$CHROOT$src/"
-
-log="$out/build.log"
+cp "$msrc"/*.c "$msrc"/*.h "$msrc"/Kbuild "$CHROOT$src/"
+trap 'rm -rf "${CHROOT:?}$src"' EXIT
 karch=x86
 [ "$ARCH" = arm64 ] && karch=arm64
 # A private mount namespace: /proc inside the chroot, gone when make ends.
@@ -53,5 +71,9 @@ if ! unshare --mount --fork /bin/sh -c \
 	tail -n 30 "$log" >&2
 	exit 1
 fi
-cp "$CHROOT$src/tsqsteal.ko" "$out/tsqsteal.ko"
-echo "$out/tsqsteal.ko"
+cp "$CHROOT$src/tsqsteal.ko" "$ko_out"
+rm -rf "$cache.tmp"
+mkdir -p "$cache.tmp"
+cp "$CHROOT$src/tsqsteal.ko" "$cache.tmp/tsqsteal.ko" && cp "$log" "$cache.tmp/build.log" &&
+	rm -rf "$cache" && mv "$cache.tmp" "$cache"
+echo "$ko_out"

@@ -11,7 +11,7 @@ pkgs=(
 	sparse cppcheck clang clang-tidy libclang-rt-14-dev
 	libjson-c-dev pkg-config
 	iproute2 curl wrk netcat-openbsd socat ethtool
-	gnuplot-nox jq python3
+	gnuplot-nox jq python3 shellcheck
 )
 
 missing=()

@@ -65,7 +65,10 @@ debs=()
 for p in "${pkgs[@]}"; do debs+=("$(apt_fetch "$suite" "$arch" "$p")"); done
 kbuild_deb=$(apt_fetch "$suite" amd64 "$kbuild")
 
-ktree="$TSQ_CACHE/kernel/$suite-$arch-$kver"
+# Keyed by the package version, not only the ABI name: Debian keeps the
+# ABI name across point releases.
+kpkgver=$(apt_version "$suite" "$arch" "$image")
+ktree="$TSQ_CACHE/kernel/$suite-$arch-$kver-${kpkgver//[:~]/_}"
 if [ ! -f "$ktree/.ready" ]; then
 	rm -rf "$ktree"
 	mkdir -p "$ktree"
@@ -80,7 +83,7 @@ if [ ! -f "$ktree/.ready" ]; then
 fi
 
 root=$("$here/chroot.sh" "$suite")
-stamp="$root/.tsqsteal-headers-$arch-$kver"
+stamp="$root/.tsqsteal-headers-$arch-$kver-${kpkgver//[:~]/_}"
 if [ ! -f "$stamp" ]; then
 	for d in "${debs[@]}"; do
 		case "$(basename "$d")" in linux-headers-*) unpack "$d" "$root" ;; esac
@@ -102,7 +105,7 @@ SERIES=$series
 ARCH=$arch
 SUITE=$suite
 KVER=$kver
-KPKG_VERSION=$(apt_version "$suite" "$arch" "$image")
+KPKG_VERSION=$kpkgver
 VMLINUZ=$vmlinuz
 MODDIR=$moddir
 CHROOT=$root

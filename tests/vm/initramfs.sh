@@ -17,6 +17,24 @@ nic_modules=${TSQ_NIC_MODULES:-e1000e igb virtio_net}
 guest_ip=${TSQ_GUEST_IP:-10.77.0.2}
 
 rootfs=$("$here/rootfs.sh" "$ARCH")
+
+# testdata: the files the guest's nginx serves, made once (random bytes
+# cost seconds under TCG on every boot) and their SHA-256 sums.
+testdata() {
+	local d="${TSQ_CACHE:-$HOME/.cache/tsqsteal}/testdata-v2" i
+	if [ ! -f "$d/.ready" ]; then
+		rm -rf "$d"
+		mkdir -p "$d/www/blob"
+		for i in $(seq 64); do head -c 262144 /dev/urandom >"$d/www/blob/$i.bin"; done
+		head -c 1048576 /dev/urandom >"$d/www/blob/mid.bin"
+		head -c 2097152 /dev/urandom >"$d/www/blob/big.bin"
+		(cd "$d/www/blob" && sha256sum ./*.bin >SHA256SUMS)
+		head -c 65536 /dev/urandom >"$d/www/64k.bin"
+		head -c 1048576 /dev/urandom >"$d/www/1m.bin"
+		touch "$d/.ready"
+	fi
+	echo "$d"
+}
 stage="$out/initramfs"
 rm -rf "$stage"
 mkdir -p "$stage"
@@ -50,12 +68,19 @@ for m in $nic_modules; do add_module "$m"; done
 printf '%s\n' "${order[@]}" >"$stage/etc/tsq/modules.order"
 
 cp "$out/tsqsteal.ko" "$stage/opt/tsq/tsqsteal.ko"
+# The harness's own canary (a module that WARNs at load), where built.
+[ -f "$out/tsqsteal-canary.ko" ] && cp "$out/tsqsteal-canary.ko" "$stage/opt/tsq/"
 cp "$out/tsqhog" "$stage/opt/tsq/tsqhog"
 [ -f "$out/irqspread" ] && cp "$out/irqspread" "$stage/opt/tsq/irqspread"
 install -m 0755 "$here/guest/init" "$stage/init"
+mkdir -p "$stage/srv"
+cp -a "$(testdata)/www" "$stage/srv/"
 install -m 0755 "$here/guest/agent.sh" "$stage/etc/tsq/agent.sh"
 cp "$here/guest/nginx.conf" "$stage/etc/tsq/nginx.conf"
-echo "GUEST_IP=$guest_ip" >"$stage/etc/tsq/guest.env"
+{
+	echo "GUEST_IP=$guest_ip"
+	echo "TLOB=${TSQ_TLOB:-}"
+} >"$stage/etc/tsq/guest.env"
 
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$out/initrd.cpio"
 rm -rf "$stage"

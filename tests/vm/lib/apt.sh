@@ -70,17 +70,25 @@ apt_version() {
 	apt_run "$1" "$2" apt-cache policy "$3" | awk '/Candidate:/ { print $2 }'
 }
 
-# apt_fetch SUITE ARCH PKG...: download .debs into the cache (once).
+# apt_fetch SUITE ARCH PKG...: download .debs into the cache, keyed by
+# the exact candidate version: a cached .deb of an older version of the
+# package is never taken for the current one.
 apt_fetch() {
-	local suite=$1 arch=$2 d p
+	local suite=$1 arch=$2 d p v f
 	shift 2
 	d=$(apt_dir "$suite" "$arch")
 	for p in "$@"; do
-		if ! ls "$d/debs/${p}_"*.deb >/dev/null 2>&1; then
-			(cd "$d/debs" && apt_run "$suite" "$arch" apt-get download -q "$p" >/dev/null) ||
-				{ echo "apt: download of $p ($suite/$arch) failed" >&2; return 1; }
+		v=$(apt_version "$suite" "$arch" "$p")
+		[ -n "$v" ] && [ "$v" != "(none)" ] ||
+			{ echo "apt: no candidate for $p ($suite/$arch)" >&2; return 1; }
+		f=$(ls "$d/debs/${p}_${v//:/%3a}_"*.deb 2>/dev/null | head -n1)
+		if [ -z "$f" ]; then
+			(cd "$d/debs" && apt_run "$suite" "$arch" apt-get download -q "$p=$v" >/dev/null) ||
+				{ echo "apt: download of $p $v ($suite/$arch) failed" >&2; return 1; }
+			f=$(ls "$d/debs/${p}_${v//:/%3a}_"*.deb 2>/dev/null | head -n1)
+			[ -n "$f" ] || { echo "apt: $p $v ($suite/$arch) not where expected" >&2; return 1; }
 		fi
-		ls "$d/debs/${p}_"*.deb | head -n1
+		echo "$f"
 	done
 }
 

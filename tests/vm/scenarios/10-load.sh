@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Load-time checks: bad parameters are refused with one clear line and
 # leave nothing loaded; a good load exposes parameters, counters and
 # tracepoints; unload leaves nothing behind.

@@ -1,29 +1,33 @@
-# Traffic through the hooked path: wrk over nginx plus 64 bulk flows with
-# checksums under spread, then 32 flows per other setting; the counters
-# must show the work went through tsqsteal, and with spread, off the
-# NIC's IRQ CPU.
+# shellcheck shell=bash disable=SC2154
+# Traffic through the hooked path, and what each setting does to it,
+# asserted through the module's counters (deltas of the stats table), with
+# every flow SHA-256 checked: wrk over nginx plus 64 bulk flows under
+# spread, then 32 flows per other setting.
 
 base_tcp=$(tcp_inuse)
+ncpu=$(guest nproc)
+S=$(mktemp -d)
+trap 'rm -rf "$S"' EXIT
 check "$CELL: insmod policy=spread" tsq_load policy=spread
 
+snap "$S/a"
 wrk_run "$T_TRAFFIC" 64 64k.bin >/dev/null &
 wrk_pid=$!
-out=$(bulk $((T_BULK_BLOBS * T_BULK_ROUNDS)))
-rc=$?
+check_bulk "$CELL: spread: bulk flows arrive intact" $((T_BULK_BLOBS * T_BULK_ROUNDS))
 wait $wrk_pid
-if [ $rc -eq 0 ]; then
-	tap_ok "$CELL: spread: bulk flows arrive intact ($out)"
-else
-	tap_fail "$CELL: spread: bulk flows arrive intact" "$out"
-fi
-d1=$(tsq_stat drained)
-check "$CELL: spread: deferred xmit went through tsqsteal (drained=$d1)" test "$d1" -gt 0
-off=$(stat_sum_except drained $IRQ_CPUS)
-check "$CELL: spread: drains ran on CPUs other than the IRQ CPU $IRQ_CPUS ($off)" test "$off" -gt 0
+snap "$S/b"
+d=$(delta "$S/a" "$S/b" handed total)
+check "$CELL: spread: deferred xmit went through tsqsteal (handed back $d)" test "$d" -gt 0
 echo "# $CELL: spread drained per CPU: $(stat_row drained)"
-bulk 64 >/dev/null
-d2=$(tsq_stat drained)
-check "$CELL: spread: drained grows with traffic ($d1 -> $d2)" test "$d2" -gt "$d1"
+
+# One flow is throttled and queued again and again (32 KiB TSQ limit in
+# the guests): its socket's queued flag is cleared at every drain.
+snap "$S/a"
+check_bulk "$CELL: one flow: arrives intact" 1 big.bin
+snap "$S/b"
+d=$(delta "$S/a" "$S/b" enqueued total)
+check "$CELL: one flow of 2 MiB was queued to tsqsteal again and again (enqueued +$d, want >= 8)" \
+	test "$d" -ge 8
 
 # spread moves work only off a CPU without room for it (busy_pct): single
 # downloads with pauses leave the freeing CPU mostly idle, so some of
@@ -35,29 +39,98 @@ for i in 1 2 3 4 5 6; do
 done
 k1=$(tsq_stat kept_local)
 check "$CELL: spread: light traffic stays on the freeing CPU (kept_local $k0 -> $k1)" test "$k1" -gt "$k0"
+
+# busy_pct=0: pure spread; the IRQ CPU gets no more than its share of the
+# allowed CPUs plus 10 points of the work.
 guest "echo 0 > $PARAMS/busy_pct" >/dev/null
+snap "$S/a"
 check_bulk "$CELL: spread, busy_pct=0: bulk flows arrive intact" 32
+snap "$S/b"
 k2=$(tsq_stat kept_local)
 check "$CELL: spread, busy_pct=0: nothing kept local ($k1 -> $k2)" test "$k2" -eq "$k1"
-guest "echo 80 > $PARAMS/busy_pct" >/dev/null
+tot=$(delta "$S/a" "$S/b" handed total)
+irq=$(delta "$S/a" "$S/b" handed "$IRQ_CPUS")
+check "$CELL: spread, busy_pct=0: IRQ CPU $IRQ_CPUS ran $irq of $tot drains (<= 1/$ncpu + 10 points)" \
+	awk -v i="$irq" -v t="$tot" -v n="$ncpu" 'BEGIN { exit !(t > 0 && i / t <= 1 / n + 0.10) }'
+st=$(delta "$S/a" "$S/b" stolen_by total)
+echo "# $CELL: spread, busy_pct=0: stolen $st; handed back per CPU: $(for c in $(cpus_of "$S/b"); do printf '%s=%s ' "$c" "$(delta "$S/a" "$S/b" handed "$c")"; done)"
 
-# Same module, placement switched live: local keeps the work on the
-# freeing CPU (stock placement), home follows the flow's receive CPU.
-for pol in local home; do
-	guest "echo $pol > $PARAMS/policy"
-	before=$(stat_row drained)
-	check_bulk "$CELL: $pol: bulk flows arrive intact" 32
-	echo "# $CELL: $pol drained per CPU: before [$before] after [$(stat_row drained)]"
+# cpus=1-2: CPUs outside get no work, placed or drained.
+guest "echo 1-2 > $PARAMS/cpus" >/dev/null
+snap "$S/a"
+check_bulk "$CELL: cpus=1-2: bulk flows arrive intact" 32
+snap "$S/b"
+out=0
+for c in $(cpus_of "$S/b"); do
+	case $c in 1 | 2) continue ;; esac
+	out=$((out + $(delta "$S/a" "$S/b" enqueued "$c") + $(delta "$S/a" "$S/b" handed "$c")))
 done
+in=$(($(delta "$S/a" "$S/b" enqueued 1) + $(delta "$S/a" "$S/b" enqueued 2)))
+check "$CELL: cpus=1-2: no work placed or drained on other CPUs ($out; $in on CPUs 1-2)" \
+	test "$out" -eq 0 -a "$in" -gt 0
+guest "echo 0-$((ncpu - 1)) > $PARAMS/cpus" >/dev/null
 
-# Threaded NAPI drain: per-CPU kthreads the scheduler can move.
-guest "echo spread > $PARAMS/policy"
+# budget=1: a poll hands back at most one socket, so polls stop on the
+# budget while work is left; 64 again after.  All the work on one CPU
+# (cpus=1, busy_pct=0), so that its queue holds more than one socket.
+guest "echo 1 > $PARAMS/cpus; echo 0 > $PARAMS/busy_pct; echo 1 > $PARAMS/budget" >/dev/null
+snap "$S/a"
+check_bulk "$CELL: budget=1: bulk flows arrive intact" 32
+snap "$S/b"
+h=$(delta "$S/a" "$S/b" handed total)
+p=$(delta "$S/a" "$S/b" polls total)
+b=$(delta "$S/a" "$S/b" budget_stops total)
+check "$CELL: budget=1: at most one socket per poll ($h handed back in $p polls), budget stops +$b" \
+	test "$h" -le "$p" -a "$b" -gt 0 -a "$h" -gt 0
+guest "echo 64 > $PARAMS/budget; echo 0-$((ncpu - 1)) > $PARAMS/cpus; echo 80 > $PARAMS/busy_pct" >/dev/null
+
+# local: stock placement, the A/B control: every CPU queues and drains
+# exactly the work its own TX completions released; nothing moves.
+guest "echo local > $PARAMS/policy" >/dev/null
+snap "$S/a"
+check_bulk "$CELL: local: bulk flows arrive intact" 32
+sleep 0.5
+snap "$S/b"
+bad=""
+for c in $(cpus_of "$S/b"); do
+	e=$(delta "$S/a" "$S/b" enqueued "$c")
+	o=$(delta "$S/a" "$S/b" originated "$c")
+	h=$(delta "$S/a" "$S/b" handed "$c")
+	[ "$e" = "$o" ] && [ "$e" = "$h" ] || bad="$bad cpu$c:originated=$o,enqueued=$e,handed=$h"
+done
+mv=$(($(delta "$S/a" "$S/b" stolen_by total) + $(delta "$S/a" "$S/b" rescued_by total)))
+tot=$(delta "$S/a" "$S/b" enqueued total)
+check "$CELL: local: each CPU queued and drained what it originated, nothing moved ($tot enqueued; moved $mv${bad:+;$bad})" \
+	test -z "$bad" -a "$mv" -eq 0 -a "$tot" -gt 0
+
+# home: with RPS steering every flow's receive processing to CPU 2, the
+# work follows it there, away from the IRQ CPU.
+guest "for q in /sys/class/net/eth0/queues/rx-*; do echo 4 > \$q/rps_cpus; done; echo home > $PARAMS/policy" >/dev/null
+snap "$S/a"
+check_bulk "$CELL: home: bulk flows arrive intact" 32
+snap "$S/b"
+tot=$(delta "$S/a" "$S/b" enqueued total)
+h2=$(delta "$S/a" "$S/b" enqueued 2)
+check "$CELL: home, RPS to CPU 2: the work followed the receive CPU ($h2 of $tot enqueued on CPU 2, want >= 75 %)" \
+	awk -v a="$h2" -v t="$tot" 'BEGIN { exit !(t > 0 && a >= 0.75 * t) }'
+guest "for q in /sys/class/net/eth0/queues/rx-*; do echo 0 > \$q/rps_cpus; done; echo spread > $PARAMS/policy" >/dev/null
+
+# Threaded NAPI drain: per-CPU kthreads the scheduler can move; the drain
+# runs in them (their CPU time grows).
+kthread_ticks() {
+	guest "t=0; for p in \$(ps -o pid,args | awk '/[n]api\\/tsqsteal/ { print \$1 }'); do
+		set -- \$(cut -d')' -f2 /proc/\$p/stat); t=\$((t + \${12} + \${13})); done; echo \$t"
+}
 check "$CELL: threaded=1 at runtime" guest "echo 1 > $PARAMS/threaded"
 check "$CELL: threaded: NAPI kthreads exist" guest "ps | grep -q '[n]api/tsqsteal'"
-d1=$(tsq_stat drained)
+t1=$(kthread_ticks)
+snap "$S/a"
 check_bulk "$CELL: threaded: bulk flows arrive intact" 32
-d2=$(tsq_stat drained)
-check "$CELL: threaded: drained grows ($d1 -> $d2)" test "$d2" -gt "$d1"
+snap "$S/b"
+t2=$(kthread_ticks)
+d=$(delta "$S/a" "$S/b" handed total)
+check "$CELL: threaded: the drain ran in the NAPI kthreads (handed back +$d, their CPU ticks $t1 -> $t2)" \
+	test "$d" -gt 0 -a "$t2" -gt "$t1"
 check "$CELL: threaded=0 at runtime" guest "echo 0 > $PARAMS/threaded"
 
 # enable=0: stock path, counters stand still; enable=1: back through us.
@@ -67,7 +140,7 @@ check_bulk "$CELL: enable=0: bulk flows arrive intact" 32
 e2=$(tsq_stat enqueued)
 check "$CELL: enable=0: nothing enqueued to tsqsteal ($e1 -> $e2)" test "$e2" -eq "$e1"
 check "$CELL: enable=1 at runtime" guest "echo 1 > $PARAMS/enable"
-bulk 64 >/dev/null
+bulk 32 >/dev/null
 e3=$(tsq_stat enqueued)
 check "$CELL: enable=1: enqueues resume ($e2 -> $e3)" test "$e3" -gt "$e2"
 
@@ -80,6 +153,7 @@ check "$CELL: tracepoints tsqsteal:enqueue and tsqsteal:drain fire" \
 	guest "grep -q ' enqueue: from=' $tr/trace && grep -q ' drain: cpu=' $tr/trace"
 guest "echo 0 > $tr/events/tsqsteal/enable; echo > $tr/trace" >/dev/null
 
+echo "# $CELL: stolen over the scenario: $(tsq_stat stolen_by)"
 check_shown "$CELL: after traffic, every queued socket was handed back" tsq_accounted
 check "$CELL: rmmod after traffic" tsq_unload
 tcp_settle "$CELL: TCP sockets back to baseline" "$base_tcp"

@@ -1,5 +1,8 @@
+# shellcheck shell=bash disable=SC2154
 # Runtime parameter writes: bad values get -EINVAL and one log line and
-# change nothing (read back); good values take effect.
+# change nothing (read back); good values are accepted and read back.
+# What each value does to the traffic is asserted in 20-traffic.sh
+# through the counters.
 
 check "$CELL: insmod for parameter writes" tsq_load
 
@@ -38,7 +41,7 @@ check "$CELL: a CPU the machine does not have is refused with one line" \
 		-e 'tsqsteal: cpus: invalid cpulist .0,[0-9]*. '"
 
 good() {
-	check "$CELL: write $1=$2 takes effect" guest "
+	check "$CELL: write $1=$2 is accepted and reads back" guest "
 		echo $2 > $PARAMS/$1 && test \"\$(cat $PARAMS/$1)\" = '${3:-$2}'"
 }
 good policy home

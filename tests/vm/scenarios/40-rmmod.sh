@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # rmmod under traffic: load, start 64 flows of 4 MiB, unload while they run.
 # Every flow must finish intact, the kernel log stay clean, and sockets
 # and the module's refcount come back to their baseline.
@@ -8,12 +9,20 @@ for cycle in $(seq "$T_CYCLES"); do
 	tmp=$(mktemp)
 	(bulk 64 mid.bin >"$tmp") &
 	bulk_pid=$!
-	# Unload once the flows are going through tsqsteal, while they run.
+	# Unload once the flows are going through tsqsteal (asserted), while they run.
 	for i in $(seq 50); do
 		[ "$(tsq_stat drained)" -gt 0 ] 2>/dev/null && break
 		sleep 0.1
 	done
 	refs=$(guest "cat /sys/module/tsqsteal/refcnt")
+	dr=$(tsq_stat drained)
+	if ! [ "$dr" -gt 0 ] 2>/dev/null; then
+		wait $bulk_pid
+		tap_fail "$CELL: rmmod cycle $cycle: the module drained work before the unload (drained=$dr)"
+		tsq_unload >/dev/null
+		rm -f "$tmp"
+		continue
+	fi
 	if ! kill -0 $bulk_pid 2>/dev/null; then
 		wait $bulk_pid
 		tap_fail "$CELL: rmmod cycle $cycle: flows were still running at rmmod" "$(cat "$tmp")"
@@ -27,7 +36,7 @@ for cycle in $(seq "$T_CYCLES"); do
 		wait $bulk_pid
 		rc=$?
 		if [ $rc -eq 0 ]; then
-			tap_ok "$CELL: rmmod cycle $cycle under traffic (refcnt $refs, rmmod ${t}s): flows intact ($(cat "$tmp"))"
+			tap_ok "$CELL: rmmod cycle $cycle under traffic (drained $dr before, refcnt $refs, rmmod ${t}s): flows intact ($(cat "$tmp"))"
 		else
 			tap_fail "$CELL: rmmod cycle $cycle under traffic: flows intact" "$(cat "$tmp")"
 		fi

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Starvation: a SCHED_FIFO 99 busy loop on a CPU that holds queued
 # deferred-xmit work must not stall the flows queued there: the rescue
 # timer hands the queue to another CPU (rescued > 0), no hogged window

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # CPU hotplug under traffic: start 32 flows of 8 MiB, take a CPU that
 # deferred-xmit work is being placed on offline while they run, bring it
 # back; three cycles (ten in soak), each with a batch of its own (batches

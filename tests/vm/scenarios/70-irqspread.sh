@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # irqspread on a real NIC: apply the spread policy, see the kernel's files
 # change as planned, check reports no drift, restore brings every value
 # back.  Runs without tsqsteal loaded.

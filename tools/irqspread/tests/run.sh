@@ -51,7 +51,7 @@ t() {
 
 # fresh NAME: a private copy of a fixture, its path on stdout
 fresh() {
-	rm -rf "$TMP/$1"
+	rm -rf "${TMP:?}/$1"
 	cp -a "$FIX/$1" "$TMP/$1"
 	echo "$TMP/$1"
 }
@@ -242,7 +242,7 @@ t "apply without --save keeps its copy under the sysroot" test -f "$R/var/lib/ir
 run "$R" apply --policy off
 t "a later apply keeps the first saved state" has "keeping the state saved earlier in" "$TMP/out"
 run "$R" restore "$R/var/lib/irqspread/saved.json"
-rm -rf "$R/var"
+rm -rf "${R:?}/var"
 t "restore from the default saved file brings back the start" same_tree "$FIX/graviton" "$R"
 run "$R" save "$TMP/g.json"
 run "$R" restore "$TMP/g.json" --dry-run
@@ -411,5 +411,6 @@ else
 	ok "no sanitizer report in any run ($(wc -l <"$TMP/all-stderr") stderr lines checked)"
 fi
 
+echo "1..$n"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
