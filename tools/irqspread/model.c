@@ -2,9 +2,15 @@
 /* The machine and its NICs, read from /proc and /sys. */
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #include "irqname.h"
 #include "model.h"
@@ -229,6 +235,8 @@ int machine_load(struct machine *m, char *err, size_t errlen)
 	if (read_opt("/proc/sys/net/core/rps_sock_flow_entries", &m->rps_sock_raw,
 		     err, errlen) < 0)
 		goto fail;
+	if (read_opt("/proc/sys/kernel/random/boot_id", &m->boot_id, err, errlen) < 0)
+		goto fail;
 	find_irqbalance(m);
 	r = sr_read("/proc/interrupts", &buf, &len);
 	if (r) {
@@ -252,6 +260,7 @@ void machine_free(struct machine *m)
 	free(m->nodes);
 	free(m->thread_rank);
 	free(m->rps_sock_raw);
+	free(m->boot_id);
 	intr_free(&m->intr);
 	memset(m, 0, sizeof(*m));
 }
@@ -324,6 +333,65 @@ static void parent_of(const char *path, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/*
+ * The MAC the NIC was made with, which an admin or a bond does not change:
+ * what a saved state is keyed by. sysfs does not show it; ethtool -P asks
+ * the driver with ETHTOOL_GPERMADDR. Under --sysroot there is no driver to
+ * ask: a fixture's address is its permanent one when addr_assign_type says
+ * so (NET_ADDR_PERM, 0).
+ */
+static int load_perm_address(struct nic *n, char *err, size_t errlen)
+{
+	union {
+		struct ethtool_perm_addr epa;
+		unsigned char buf[sizeof(struct ethtool_perm_addr) + 32];
+	} u;
+	struct ifreq ifr;
+	char path[PATH_MAX], *v, out[3 * 32];
+	bool zero = true;
+	int fd, r;
+
+	n->perm_address = NULL;
+	if (sr_is_fake()) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/addr_assign_type", n->name);
+		r = read_opt(path, &v, err, errlen);
+		if (r)
+			return r < 0 ? -1 : 0;
+		if (strcmp(v, "0") == 0 && n->address) {
+			n->perm_address = strdup(n->address);
+			if (!n->perm_address) {
+				free(v);
+				return errf(err, errlen, "out of memory");
+			}
+		}
+		free(v);
+		return 0;
+	}
+	memset(&u, 0, sizeof(u));
+	memset(&ifr, 0, sizeof(ifr));
+	u.epa.cmd = ETHTOOL_GPERMADDR;
+	u.epa.size = 32;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", n->name);
+	ifr.ifr_data = (char *)&u;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;	/* no permanent MAC known: the address stands in */
+	r = ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
+	if (r || !u.epa.size || u.epa.size > 32)
+		return 0;
+	for (unsigned int i = 0; i < u.epa.size; i++) {
+		/* "xx" then ":xx": byte i starts at 3 * i - 1 after the first. */
+		snprintf(out + (i ? 3 * i - 1 : 0), sizeof(out) - (i ? 3 * i - 1 : 0), "%s%02x",
+			 i ? ":" : "", u.epa.data[i]);
+		zero &= u.epa.data[i] == 0;
+	}
+	if (zero)
+		return 0;
+	n->perm_address = strdup(out);
+	return n->perm_address ? 0 : errf(err, errlen, "out of memory");
+}
+
 static int load_identity(struct nic *n, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 32], dev[PATH_MAX], parent[PATH_MAX], drv[128], *v;
@@ -375,7 +443,7 @@ static int load_identity(struct nic *n, char *err, size_t errlen)
 	}
 	n->node = (int)node;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/address", n->name);
-	if (read_opt(path, &n->address, err, errlen) < 0)
+	if (read_opt(path, &n->address, err, errlen) < 0 || load_perm_address(n, err, errlen))
 		return -1;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/threaded", n->name);
 	r = read_opt(path, &v, err, errlen);
@@ -662,6 +730,7 @@ void nic_free(struct nic *n)
 	free(n->name);
 	free(n->driver);
 	free(n->address);
+	free(n->perm_address);
 	free(n->bus);
 	free(n->pci);
 	free(n->devpath);

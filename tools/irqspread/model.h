@@ -24,6 +24,7 @@ struct machine {
 	struct cpuset smt_siblings; /* every CPU that is not its core's first thread */
 	long irqbalance_pid;	/* 0 when not running */
 	char *rps_sock_raw;	/* NULL without CONFIG_RFS */
+	char *boot_id;		/* /proc/sys/kernel/random/boot_id, NULL if absent */
 	struct intr_table intr;
 };
 
@@ -61,6 +62,7 @@ struct txq {
 
 struct nic {
 	char *name, *driver, *address;
+	char *perm_address;	/* permanent MAC (ETHTOOL_GPERMADDR), NULL if unknown */
 	char *bus;		/* the device's own name: 0000:00:05.0, virtio0 */
 	char *pci;		/* the PCI function under it, or NULL */
 	char *devpath;		/* /sys/devices/... of the device */

@@ -252,6 +252,115 @@ t "restore of an unchanged machine says nothing to do" has "nothing to do" "$TMP
 t "graviton: apply --dry-run is plan" sh -c "'$BIN' --sysroot '$R' apply --dry-run >'$TMP/a' && '$BIN' --sysroot '$R' plan >'$TMP/b' && cmp '$TMP/a' '$TMP/b'"
 t "apply --dry-run wrote nothing" same_tree "$FIX/graviton" "$R"
 
+# ---- the way back (issue 16, items 1-3) ----
+# same_live A B: the files irqspread reads and writes, not var/lib/irqspread
+same_live() {
+	same_tree "$1/proc" "$2/proc" && same_tree "$1/sys" "$2/sys"
+}
+# refused DESC WANT FIXTURE ARGS...: apply on $R refused in one line, nothing
+# written: live files as in FIXTURE, the saved file as it was.
+refused() {
+	desc=$1
+	want=$2
+	fx=$3
+	shift 3
+	D=$R/var/lib/irqspread/saved.json
+	cp "$D" "$TMP/saved.before"
+	run "$R" "$@"
+	lines=$(wc -l <"$TMP/err")
+	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && has "$want" "$TMP/err" &&
+		same_live "$FIX/$fx" "$R" >/dev/null && cmp -s "$D" "$TMP/saved.before"; then
+		ok "saved state: $desc"
+	else
+		notok "saved state: $desc (rc $rc, $lines stderr lines)"
+		diag "$TMP/err"
+	fi
+}
+"$BIN" --sysroot "$FIX/graviton" save "$TMP/g-orig.json" >/dev/null
+R=$(fresh graviton)
+mkdir -p "$R/var/lib/irqspread"
+printf '{"schema": "irqspread-state", "version": 1, "online": ' >"$R/var/lib/irqspread/saved.json"
+refused "apply refuses a corrupt default saved file" \
+	"irqspread: $R/var/lib/irqspread/saved.json: not a saved irqspread state: JSON ends early; nothing written (--replace-saved" \
+	graviton apply
+sed 's/"0a:1b:2c:3d:4e:5f"/"0a:99:2c:3d:4e:5f"/' "$TMP/g-orig.json" >"$R/var/lib/irqspread/saved.json"
+refused "apply refuses a saved file of another MAC (baked into an image)" \
+	"saved.json: it is for ens5 (ena at 0000:00:05.0, 0a:99:2c:3d:4e:5f); here ens5 is ena at 0000:00:05.0 (0a:1b:2c:3d:4e:5f); nothing written" \
+	graviton apply
+sed 's/"online": "0-63"/"online": "0-31"/' "$TMP/g-orig.json" >"$R/var/lib/irqspread/saved.json"
+refused "apply refuses a saved file from another CPU count (vCPU resize)" \
+	"saved.json: saved with CPUs 0-31 online, but CPUs 0-63 are online now; nothing written" \
+	graviton apply
+sed 's/"online": "0-63"/"online": "0-31"/' "$TMP/g-orig.json" >"$TMP/g-resized.json"
+R2=$R
+R=$(fresh graviton)
+cp "$TMP/g-resized.json" "$TMP/g-resized.keep"
+run "$R" apply --save "$TMP/g-resized.json"
+t "saved state: apply --save FILE checks an existing FILE too" \
+	sh -c "test $rc -ne 0 && grep -q 'saved with CPUs 0-31 online' '$TMP/err' && cmp -s '$TMP/g-resized.json' '$TMP/g-resized.keep'"
+R=$R2
+run "$R" apply --replace-saved
+t "saved state: --replace-saved saves the current state over a bad file and applies" \
+	sh -c "test $rc -eq 0 && grep -q 'applied policy spread: 33 files written' '$TMP/out'"
+run "$R" restore "$R/var/lib/irqspread/saved.json"
+t "saved state: ... and restore of it brings back the start" same_live "$FIX/graviton" "$R"
+
+# Two NICs applied one at a time: the file holds both originals.
+for how in default file; do
+	R=$(fresh mlx5)
+	S=$R/var/lib/irqspread/saved.json
+	opt=
+	[ $how = file ] && S=$TMP/mlx5-two.json && opt="--save $S" && rm -f "$S"
+	run "$R" apply enp8s0f0np0 $opt
+	a=$rc
+	run "$R" apply enp8s0f1np1 $opt
+	b=$rc
+	has "added the current state of enp8s0f1np1 to the state saved in" "$TMP/out"
+	c=$?
+	run "$R" restore "$S"
+	if [ $a -eq 0 ] && [ $b -eq 0 ] && [ $c -eq 0 ] && [ $rc -eq 0 ] && same_live "$FIX/mlx5" "$R" >"$TMP/d"; then
+		ok "saved state ($how): NICs applied one at a time, restore brings back both"
+	else
+		notok "saved state ($how): NICs applied one at a time, restore brings back both (rc $a $b $c $rc)"
+		diag "$TMP/d"
+	fi
+done
+
+# A saved entry from an earlier boot is stale: this boot's state replaces it.
+R=$(fresh graviton)
+mkdir -p "$R/proc/sys/kernel/random"
+echo 11111111-1111-1111-1111-111111111111 >"$R/proc/sys/kernel/random/boot_id"
+run "$R" apply
+rm -rf "$R/proc" "$R/sys"
+cp -a "$FIX/graviton/proc" "$FIX/graviton/sys" "$R/"
+mkdir -p "$R/proc/sys/kernel/random"
+echo 22222222-2222-2222-2222-222222222222 >"$R/proc/sys/kernel/random/boot_id"
+echo 5 >"$R/proc/irq/41/smp_affinity_list"	# this boot's start differs
+cp -a "$R" "$TMP/g.boot2"
+run "$R" apply
+t "saved state: apply in a new boot replaces the entry of the earlier boot, and says so" \
+	has "(its entry was from an earlier boot)" "$TMP/out"
+run "$R" restore "$R/var/lib/irqspread/saved.json"
+t "saved state: ... and restore brings back this boot's start" same_live "$TMP/g.boot2" "$R"
+rm -rf "$TMP/g.boot2"
+
+# A signal in the middle of apply: what was written is put back.
+R=$(fresh graviton)
+IRQSPREAD_SIGNAL_AFTER_WRITE=/sys/class/net/ens5/queues/rx-2/rps_cpus:TERM run "$R" apply --save "$TMP/sig.json"
+t "SIGTERM mid-apply: exit non-zero, naming the signal and the rollback" \
+	sh -c "test $rc -ne 0 && grep -q 'irqspread: interrupted by SIGTERM; rolled back the 11 files written' '$TMP/err'"
+t "SIGTERM mid-apply: the tree is byte-identical to the start" same_live "$FIX/graviton" "$R"
+t "SIGTERM mid-apply: the saved state is there and restorable" \
+	sh -c "'$BIN' --sysroot '$R' restore '$TMP/sig.json' >/dev/null"
+IRQSPREAD_SIGNAL_AFTER_WRITE=/proc/sys/net/core/rps_sock_flow_entries:INT run "$R" apply --save "$TMP/sig.json"
+t "SIGINT after the last write: all 33 rolled back" \
+	sh -c "test $rc -ne 0 && grep -q 'interrupted by SIGINT; rolled back the 33 files written' '$TMP/err'"
+t "SIGINT after the last write: the tree is byte-identical to the start" same_live "$FIX/graviton" "$R"
+run "$R" apply --save "$TMP/sig.json"
+IRQSPREAD_SIGNAL_AFTER_WRITE=/proc/irq/44/smp_affinity_list:HUP run "$R" restore "$TMP/sig.json"
+t "SIGHUP mid-restore: the applied state stays as it was" \
+	sh -c "test $rc -ne 0 && '$BIN' --sysroot '$R' check >/dev/null"
+
 # ---- failed writes roll back ----
 R=$(fresh graviton)
 IRQSPREAD_FAIL_WRITE=/sys/class/net/ens5/queues/rx-2/rps_cpus:EINVAL run "$R" apply --save "$TMP/rb.json"
