@@ -783,3 +783,27 @@ void nics_free(struct nic **v, size_t n)
 		nic_free(v[i]);
 	free(v);
 }
+
+long netdev_rfs_flows(const char *name)
+{
+	char path[PATH_MAX], **names, *v;
+	size_t n;
+	long sum = 0, cnt;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", name);
+	if (sr_list(path, &names, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(names[i], "rx-", 3) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/%s/rps_flow_cnt", name,
+			 names[i]);
+		if (sr_read_value(path, &v))
+			continue;
+		if (!parse_int(v, 0, 1L << 30, &cnt) && sum < (1L << 40))
+			sum += cnt;
+		free(v);
+	}
+	sr_list_free(names, n);
+	return sum;
+}

@@ -97,4 +97,11 @@ int nics_load(const struct machine *m, char **names, size_t count,
 	      struct nic ***out, size_t *n, char *err, size_t errlen);
 void nics_free(struct nic **v, size_t n);
 
+/*
+ * The RFS flows a netdev is set up for: the sum of its rx queues'
+ * rps_flow_cnt (virtual devices too). Best effort: a queue that cannot be
+ * read counts 0, as a netdev without RFS does.
+ */
+long netdev_rfs_flows(const char *name);
+
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "sysroot.h"
 #include "util.h"
 
 static const char *const policy_names[] = {
@@ -197,6 +198,12 @@ void plan_free(struct plan *p)
 	free(p->v);
 	free(p->nics);
 	memset(p, 0, sizeof(*p));
+}
+
+/* Every netdev, virtual ones too: they can have RFS of their own. */
+static int nic_names_all(char ***names, size_t *n)
+{
+	return sr_list("/sys/class/net", names, n);
 }
 
 static long roundup_pow2(long v)
@@ -481,11 +488,62 @@ static int plan_off(const struct machine *m, struct plan *p, int i)
 	return 0;
 }
 
+/*
+ * rps_sock_flow_entries is one table for the whole machine: it must hold
+ * the flows of every netdev with RFS, not just the ones planned, and what
+ * an admin set is theirs. So it is the largest of the current value, what
+ * the planned NICs ask for and what every other netdev's rps_flow_cnt adds
+ * up to; it only grows, and "off" on one NIC never takes it from another.
+ */
+static int plan_sock(const struct machine *m, struct plan *p, struct nic **nics, size_t nnic)
+{
+	long cur = 0, want = roundup_pow2(p->flows), other = 0, target;
+	char **names, why[320], num[32], who[80] = "";
+	size_t n;
+
+	if (!m->rps_sock_raw)
+		return 0;
+	if (!parse_long(m->rps_sock_raw, &cur) || cur < 0)
+		cur = 0;
+	if (!nic_names_all(&names, &n)) {
+		for (size_t i = 0; i < n; i++) {
+			bool planned = false;
+			long f;
+
+			/* A planned NIC's flows are what the plan gives it. */
+			for (size_t k = 0; k < nnic; k++)
+				planned |= strcmp(nics[k]->name, names[i]) == 0;
+			f = planned ? 0 : roundup_pow2(netdev_rfs_flows(names[i]));
+			if (f > other && f > 1) {
+				other = f;
+				snprintf(who, sizeof(who), "%s", names[i]);
+			}
+		}
+		sr_list_free(names, n);
+	}
+	target = want;
+	if (other > target)
+		target = other;
+	if (cur > target)
+		target = cur;
+	if (target == want)
+		snprintf(why, sizeof(why), "RFS table for %ld flows (machine-wide)", p->flows);
+	else if (target == cur)
+		snprintf(why, sizeof(why),
+			 "RFS table kept at %ld, it covers %ld flows (machine-wide, only grown)",
+			 cur, p->flows);
+	else
+		snprintf(why, sizeof(why), "RFS table for the %ld flows %s is set up for (machine-wide)",
+			 other, who);
+	snprintf(num, sizeof(num), "%ld", target);
+	return plan_add(p, -1, CH_SOCK, "/proc/sys/net/core/rps_sock_flow_entries",
+			m->rps_sock_raw, strdup(num), why);
+}
+
 int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 	       const struct plan_opts *o, struct plan *p, char *err, size_t errlen)
 {
 	bool any_rps = false;
-	char why[128], num[32];
 
 	plan_init(p, o->policy, nics, nnic);
 	if (!p->nics)
@@ -511,18 +569,8 @@ int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 			goto oom;
 		any_rps |= p->nics[i].rps_on;
 	}
-	/* The socket flow table is machine-wide: the policies only grow it. */
-	if (o->policy == POLICY_SPREAD && any_rps) {
-		snprintf(why, sizeof(why), "RFS table for %ld flows (machine-wide)", p->flows);
-		snprintf(num, sizeof(num), "%ld", roundup_pow2(p->flows));
-		if (plan_add(p, -1, CH_SOCK, "/proc/sys/net/core/rps_sock_flow_entries",
-			     m->rps_sock_raw, strdup(num), why))
-			goto oom;
-	} else if (o->policy == POLICY_OFF) {
-		if (plan_add(p, -1, CH_SOCK, "/proc/sys/net/core/rps_sock_flow_entries",
-			     m->rps_sock_raw, strdup("0"), "kernel default: no RFS (machine-wide)"))
-			goto oom;
-	}
+	if (o->policy == POLICY_SPREAD && any_rps && plan_sock(m, p, nics, nnic))
+		goto oom;
 	return 0;
 oom:
 	plan_free(p);

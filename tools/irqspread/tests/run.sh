@@ -361,6 +361,30 @@ IRQSPREAD_SIGNAL_AFTER_WRITE=/proc/irq/44/smp_affinity_list:HUP run "$R" restore
 t "SIGHUP mid-restore: the applied state stays as it was" \
 	sh -c "test $rc -ne 0 && '$BIN' --sysroot '$R' check >/dev/null"
 
+# ---- machine-wide settings (issue 16, item 6) ----
+SOCK=proc/sys/net/core/rps_sock_flow_entries
+R=$(fresh mlx5)
+run "$R" apply --save "$TMP/m-sock.json"
+run "$R" apply --policy off enp8s0f1np1 --save "$TMP/m-sock.json"
+t "machine-wide: off on one NIC keeps the RFS table another NIC uses (32768)" \
+	test "$(cat "$R/$SOCK")" = 32768
+run "$R" check enp8s0f0np0
+t "machine-wide: ... so the other NIC still checks clean" test $rc -eq 0
+R=$(fresh graviton)
+echo 131072 >"$R/$SOCK"
+run "$R" plan
+t "machine-wide: spread does not shrink an admin's 131072 to 32768" \
+	sh -c "! grep -q 'rps_sock_flow_entries: 131072 -> ' '$TMP/out'"
+run "$R" apply --save "$TMP/g-sock.json"
+t "machine-wide: ... and apply leaves 131072 there" test "$(cat "$R/$SOCK")" = 131072
+R=$(fresh mlx5)
+for q in 0 1 2 3 4 5 6 7; do
+	echo 16384 >"$R/sys/class/net/enp8s0f1np1/queues/rx-$q/rps_flow_cnt"
+done
+run "$R" plan enp8s0f0np0
+t "machine-wide: the table covers an unplanned NIC's RFS (8 x 16384 = 131072)" \
+	has "rps_sock_flow_entries: 0 -> 131072  # RFS table for the 131072 flows enp8s0f1np1 is set up for" "$TMP/out"
+
 # ---- failed writes roll back ----
 R=$(fresh graviton)
 IRQSPREAD_FAIL_WRITE=/sys/class/net/ens5/queues/rx-2/rps_cpus:EINVAL run "$R" apply --save "$TMP/rb.json"
