@@ -221,8 +221,9 @@ static int plan_opts(const struct opts *o, const struct machine *m,
 
 		errno = 0;
 		po->flows = strtol(o->flows, &end, 10);
-		if (errno || end == o->flows || *end || po->flows < 1 || po->flows > (1L << 30))
-			return errf(err, errlen, "--flows '%s': want a number from 1 to 1073741824",
+		/* The kernel refuses rps_sock_flow_entries above 1 << 29 (EINVAL). */
+		if (errno || end == o->flows || *end || po->flows < 1 || po->flows > (1L << 29))
+			return errf(err, errlen, "--flows '%s': want a number from 1 to 536870912 (2^29, the kernel's limit)",
 				    o->flows);
 	}
 	return 0;
@@ -309,6 +310,7 @@ static int do_plan(const struct opts *o, const struct verb *v, const struct mach
 	    plan_build(m, nics, n, &po, &p, err, sizeof(err)))
 		return fail(err);
 	irqbalance_warning(stderr, m, "irqspread: ");
+	queue_warnings(stderr, nics, n, "irqspread: ");
 	if (strcmp(v->name, "check") == 0) {
 		if (p.ndiff) {
 			plan_text(stdout, &p, false);

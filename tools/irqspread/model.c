@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -620,6 +621,86 @@ static int load_affinity(struct nic_irq *q, char *err, size_t errlen)
 	return 0;
 }
 
+__attribute__((format(printf, 2, 3)))
+static void nic_warn(struct nic *n, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (n->nwarn >= sizeof(n->warn) / sizeof(n->warn[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	n->warn[n->nwarn] = strdup(buf);
+	n->nwarn += n->warn[n->nwarn] != NULL;
+}
+
+/*
+ * A row whose name is not one of the NIC's vectors alone, but has one in
+ * it: "ens5-Tx-Rx-3, foo" (a shared IRQ, actions joined by ", ") or a name
+ * with a space in it. The vector is not moved (another action shares it,
+ * or the name is not the driver's), but that must not go unsaid. Returns
+ * the queue, or -1.
+ */
+static int dropped_queue(const char *name, const struct nic_id *id)
+{
+	char buf[256], *save = NULL, *tok;
+	const char *naming;
+	int queue, role;
+
+	if (!strpbrk(name, ", ") || strlen(name) >= sizeof(buf))
+		return -1;
+	memcpy(buf, name, strlen(name) + 1);
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		role = irqname_match(tok, id, &queue, &naming);
+		if (role >= 0 && role != ROLE_OTHER && queue >= 0)
+			return queue;
+	}
+	return -1;
+}
+
+/* Say which rx queues have no vector of their own, and why if known. */
+static void check_queues(const struct machine *m, struct nic *n, const struct nic_id *id)
+{
+	bool *have, *dropped;
+	size_t nq = (size_t)n->nrx;
+
+	if (n->fallback || !n->nirq || !nq)
+		return;
+	have = calloc(nq, sizeof(bool));
+	dropped = calloc(nq, sizeof(bool));
+	if (!have || !dropped)
+		goto out;
+	for (size_t i = 0; i < n->nirq; i++)
+		if ((n->irqs[i].role == ROLE_TXRX || n->irqs[i].role == ROLE_RX) &&
+		    n->irqs[i].queue >= 0 && (size_t)n->irqs[i].queue < nq)
+			have[n->irqs[i].queue] = true;
+	for (size_t i = 0; i < m->intr.nrows; i++) {
+		const struct intr_row *row = &m->intr.rows[i];
+		int q;
+
+		if (row->irq < 0)
+			continue;
+		q = dropped_queue(row->name, id);
+		if (q < 0)
+			continue;
+		nic_warn(n, "IRQ %d '%s' is a queue vector of %s but not named as %s alone "
+			 "(shared with another action, or a space in the name): left alone",
+			 row->irq, row->name, n->name, n->naming ? n->naming : "its driver");
+		if ((size_t)q < nq)
+			dropped[q] = true;
+	}
+	for (size_t q = 0; q < nq; q++)
+		if (!have[q] && !dropped[q])
+			nic_warn(n, "rx-%zu has no IRQ of its own in /proc/interrupts "
+				 "(%s naming): its IRQ, if any, is left alone", q,
+				 n->naming ? n->naming : "no");
+out:
+	free(have);
+	free(dropped);
+}
+
 static int load_irqs(const struct machine *m, struct nic *n, char *err, size_t errlen)
 {
 	struct nic_id id = { .dev = n->name, .pci = n->pci, .virtio = n->virtio };
@@ -661,6 +742,7 @@ static int load_irqs(const struct machine *m, struct nic *n, char *err, size_t e
 	for (size_t i = 0; i < n->nother; i++)
 		if (load_affinity(&n->other[i], err, errlen))
 			return -1;
+	check_queues(m, n, &id);
 	return 0;
 }
 
@@ -727,6 +809,8 @@ void nic_free(struct nic *n)
 	free(n->tx);
 	irqs_free(n->irqs, n->nirq);
 	irqs_free(n->other, n->nother);
+	for (size_t i = 0; i < n->nwarn; i++)
+		free(n->warn[i]);
 	free(n->name);
 	free(n->driver);
 	free(n->address);

@@ -78,6 +78,8 @@ struct nic {
 	struct nic_irq *other;
 	const char *naming;	/* which IRQ naming matched */
 	bool fallback;		/* IRQs came from msi_irqs */
+	size_t nwarn;		/* queues whose IRQ was not taken, and why */
+	char *warn[8];
 	int combined, rx_only, tx_only;
 };
 

@@ -385,6 +385,30 @@ run "$R" plan enp8s0f0np0
 t "machine-wide: the table covers an unplanned NIC's RFS (8 x 16384 = 131072)" \
 	has "rps_sock_flow_entries: 0 -> 131072  # RFS table for the 131072 flows enp8s0f1np1 is set up for" "$TMP/out"
 
+# ---- queue vectors not taken are said (issue 16, item 10) ----
+t "dropped queues: no fixture warns (they name every queue)" \
+	sh -c "! grep -q 'warning: \(IRQ\|rx-\)' '$TMP/all-stderr'"
+R=$(fresh graviton)
+sed -i 's/ens5-Tx-Rx-3$/ens5-Tx-Rx-3, foo/; s/ens5-Tx-Rx-5$/ens5-Tx-Rx-5 x/; /ens5-Tx-Rx-7$/d' "$R/proc/interrupts"
+run "$R" plan
+t "dropped queues: a shared IRQ ('ens5-Tx-Rx-3, foo') is warned about on stderr" \
+	has "irqspread: warning: IRQ 44 'ens5-Tx-Rx-3, foo' is a queue vector of ens5 but not named as ena alone (shared with another action, or a space in the name): left alone" "$TMP/err"
+t "dropped queues: a name with a space ('ens5-Tx-Rx-5 x') is warned about" \
+	has "warning: IRQ 46 'ens5-Tx-Rx-5 x' is a queue vector of ens5" "$TMP/err"
+t "dropped queues: a queue without a /proc/interrupts row is warned about" \
+	has "irqspread: warning: rx-7 has no IRQ of its own in /proc/interrupts (ena naming): its IRQ, if any, is left alone" "$TMP/err"
+t "dropped queues: ... and neither is moved" sh -c "! grep -q -e '/proc/irq/44/' -e '/proc/irq/46/' '$TMP/out'"
+run "$R" show
+t "dropped queues: show lists the warnings under the NIC" \
+	sh -c "test \$(grep -c '^  warning: ' '$TMP/out') = 3"
+run "$R" show --json
+t "dropped queues: show --json has them as warnings" has '"warnings": [' "$TMP/out"
+
+# --flows at the kernel's limit is taken.
+run "$FIX/graviton" plan --flows 536870912
+t "--flows 536870912 (2^29) is taken: table 536870912, 67108864 per queue" \
+	sh -c "test $rc -eq 0 && grep -q 'rps_sock_flow_entries: 0 -> 536870912 ' '$TMP/out' && grep -q 'rps_flow_cnt: 0 -> 67108864 ' '$TMP/out'"
+
 # ---- failed writes roll back ----
 R=$(fresh graviton)
 IRQSPREAD_FAIL_WRITE=/sys/class/net/ens5/queues/rx-2/rps_cpus:EINVAL run "$R" apply --save "$TMP/rb.json"
@@ -432,7 +456,9 @@ bad "reversed range" "irqspread: --cpus '7-2': malformed cpulist: range ends bef
 bad "CPU out of range" "irqspread: --cpus '0-64': CPU 64 is out of range (possible CPUs 0-63)" graviton apply --cpus 0-64
 bad "CPU offline" "irqspread: --cpus '2-3': CPU 3 is offline (online CPUs 0-2)" igb apply --cpus 2-3
 bad "unknown policy" "irqspread: --policy 'fast': unknown policy (want spread, irq-only or off)" graviton apply --policy fast
-bad "bad --flows" "irqspread: --flows '0': want a number from 1 to 1073741824" graviton apply --flows 0
+bad "bad --flows" "irqspread: --flows '0': want a number from 1 to 536870912 (2^29, the kernel's limit)" graviton apply --flows 0
+bad "--flows above the kernel's 2^29" "irqspread: --flows '536870913': want a number from 1 to 536870912" graviton apply --flows 536870913
+bad "--flows 2^30" "irqspread: --flows '1073741824': want a number from 1 to 536870912" graviton apply --flows 1073741824
 bad "unknown verb" "irqspread: unknown verb 'spread'" graviton spread
 bad "unknown option" "irqspread: unknown option '--force'" graviton apply --force
 bad "option of another verb" "irqspread: --json does not apply to check" graviton check --json
@@ -512,6 +538,10 @@ sed '0,/"smp_affinity_list": "0-63"/s//"smp_affinity_list": "0-70"/' "$TMP/gravi
 bad "saved affinity naming CPU 64 of 64" "names CPU 64, out of range here (possible CPUs 0-63)" graviton restore "$TMP/g-range.json"
 sed 's/"ens5-Tx-Rx-7"/"ens5-Tx-Rx-9"/' "$TMP/graviton.json" >"$TMP/g-gone.json"
 bad "saved IRQ that is gone" "irqspread: $TMP/g-gone.json: ens5: IRQ ens5-Tx-Rx-9 (48 when saved) is gone" graviton restore "$TMP/g-gone.json"
+awk '/"name": "ens5-Tx-Rx-6"/ { sub("ens5-Tx-Rx-6", "ens5-Tx-Rx-5") } { print }' "$TMP/graviton.json" >"$TMP/g-dup.json"
+bad "saved file with one IRQ name twice" \
+	"irqspread: $TMP/g-dup.json: not a saved irqspread state: nics[0].irqs[6]: IRQ name 'ens5-Tx-Rx-5' saved twice" \
+	graviton restore "$TMP/g-dup.json"
 bad "restore with a DEV" "irqspread: restore takes one FILE and no DEV" graviton restore "$TMP/graviton.json" ens5
 
 # ---- --help and the man page tell the same story ----
