@@ -143,8 +143,11 @@ static int load_topology(struct machine *m, char *err, size_t errlen)
 	int c;
 
 	m->thread_rank = calloc((size_t)m->nr_cpu_ids, sizeof(int));
-	if (!m->thread_rank)
+	m->core_of = calloc((size_t)m->nr_cpu_ids, sizeof(int));
+	if (!m->thread_rank || !m->core_of)
 		return errf(err, errlen, "out of memory");
+	for (c = 0; c < m->nr_cpu_ids; c++)
+		m->core_of[c] = c;
 	m->threads_per_core = 1;
 	for_each_cpu(c, &m->online) {
 		struct cpuset sib;
@@ -163,6 +166,9 @@ static int load_topology(struct machine *m, char *err, size_t errlen)
 			if (s < c)
 				rank++;
 		m->thread_rank[c] = rank;
+		s = cpuset_next(&sib, 0);
+		if (s >= 0 && s < m->nr_cpu_ids)
+			m->core_of[c] = s;
 		if (rank)
 			cpuset_set(&m->smt_siblings, c);
 		if (cpuset_count(&sib) > m->threads_per_core)
@@ -260,6 +266,7 @@ void machine_free(struct machine *m)
 {
 	free(m->nodes);
 	free(m->thread_rank);
+	free(m->core_of);
 	free(m->rps_sock_raw);
 	free(m->boot_id);
 	intr_free(&m->intr);

@@ -20,6 +20,7 @@ struct machine {
 	size_t nnodes;
 	struct node *nodes;
 	int *thread_rank;	/* per CPU: 0 for a core's first thread, 1.. siblings */
+	int *core_of;		/* per CPU: the lowest thread of its core */
 	int threads_per_core;
 	struct cpuset smt_siblings; /* every CPU that is not its core's first thread */
 	long irqbalance_pid;	/* 0 when not running */

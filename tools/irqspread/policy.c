@@ -343,28 +343,136 @@ static int plan_irqs(const struct machine *m, struct plan *p, int i, int *cpu_fo
 	return 0;
 }
 
-static int plan_rps(const struct machine *m, struct plan *p, int i, long flows)
+/* The index in m->nodes of @cpu's node, or -1. */
+static int node_index(const struct machine *m, int cpu)
+{
+	for (size_t i = 0; i < m->nnodes; i++)
+		if (cpuset_has(&m->nodes[i].cpus, cpu))
+			return (int)i;
+	return -1;
+}
+
+/* The CPU the rx work of queue @q is interrupted on, or -1. */
+static int rx_irq_cpu(const struct nic *n, const int *cpu_for, int q)
+{
+	for (size_t k = 0; cpu_for && k < n->nirq; k++)
+		if ((n->irqs[k].role == ROLE_TXRX || n->irqs[k].role == ROLE_RX) &&
+		    n->irqs[k].queue == q)
+			return cpu_for[k];
+	return -1;
+}
+
+/*
+ * Each rx queue steers to the RPS CPUs of its IRQ CPU's node (scaling.rst:
+ * stay in the interrupting CPU's memory domain). Every node must have at
+ * least as many of them as it has queues, or RPS would funnel the queues
+ * onto fewer CPUs than RSS already uses. @masks gets one set per queue;
+ * returns false, with the first node short in *short_node, when it fails.
+ */
+static bool rps_masks(const struct machine *m, const struct nic *n, const int *cpu_for,
+		      const struct cpuset *pool, struct cpuset *masks, int *short_node,
+		      int *have, int *need)
+{
+	int nn = (int)m->nnodes;
+	int *queues = calloc((size_t)nn + 1, sizeof(int)), single = 0;
+
+	if (!queues)
+		return false;
+	for (int q = 0; q < n->nrx; q++) {
+		int c = rx_irq_cpu(n, cpu_for, q), x = c >= 0 ? node_index(m, c) : -1;
+
+		if (x >= 0 && nn > 1) {
+			cpuset_and(&masks[q], pool, &m->nodes[x].cpus);
+			queues[x]++;
+		} else {
+			masks[q] = *pool;	/* one node, or the queue's CPU unknown */
+			single++;
+		}
+	}
+	*short_node = -2;
+	if (single && cpuset_count(pool) < single) {
+		*short_node = -1;
+		*have = cpuset_count(pool);
+		*need = single;
+	}
+	for (int x = 0; x < nn && *short_node == -2; x++) {
+		struct cpuset on;
+
+		cpuset_and(&on, pool, &m->nodes[x].cpus);
+		if (queues[x] && cpuset_count(&on) < queues[x]) {
+			*short_node = m->nodes[x].id;
+			*have = cpuset_count(&on);
+			*need = queues[x];
+		}
+	}
+	free(queues);
+	return *short_node == -2;
+}
+
+static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
+		    const int *cpu_for)
 {
 	struct nic_plan *np = &p->nics[i];
 	const struct nic *n = np->nic;
-	int ncand = cpuset_count(&np->cands);
-	char why[320], path[320];
+	int ncand = cpuset_count(&np->cands), c, short_node = -2, have = 0, need = 0;
+	struct cpuset free_cpus, sib, pool, *masks;
+	bool with_sib = false, *core_irq;
+	char why[512], path[320], a[256], b[256];
 
 	if (!n->nrx)
 		return 0;
-	np->rps_on = n->nrx < ncand;
+	masks = calloc((size_t)n->nrx, sizeof(*masks));
+	if (!masks)
+		return -1;
+	/* CPUs without NIC IRQs, then those that are no SMT sibling of one. */
+	cpuset_andnot(&free_cpus, &np->cands, &np->irq_cpus);
+	core_irq = calloc((size_t)m->nr_cpu_ids, sizeof(bool));
+	if (!core_irq) {
+		free(masks);
+		return -1;
+	}
+	for_each_cpu(c, &np->irq_cpus)
+		if (c < m->nr_cpu_ids)
+			core_irq[m->core_of[c]] = true;
+	cpuset_zero(&sib);
+	for_each_cpu(c, &free_cpus)
+		if (c < m->nr_cpu_ids && core_irq[m->core_of[c]])
+			cpuset_set(&sib, c);
+	free(core_irq);
+	cpuset_andnot(&pool, &free_cpus, &sib);
 	cpuset_zero(&np->rps);
-	if (np->rps_on) {
-		cpuset_andnot(&np->rps, &np->cands, &np->irq_cpus);
-		np->rps_on = !cpuset_empty(&np->rps);
+	np->rps_on = n->nrx < ncand &&
+		     rps_masks(m, n, cpu_for, &pool, masks, &short_node, &have, &need);
+	if (!np->rps_on && n->nrx < ncand && !cpuset_empty(&sib)) {
+		/* Nothing else is left: siblings of IRQ CPUs, said so. */
+		with_sib = rps_masks(m, n, cpu_for, &free_cpus, masks, &short_node, &have, &need);
+		np->rps_on = with_sib;
 	}
 	if (np->rps_on) {
-		char a[256];
-
+		for (int q = 0; q < n->nrx; q++)
+			cpuset_or(&np->rps, &np->rps, &masks[q]);
 		np->flow_cnt = roundup_pow2(flows / n->nrx > 0 ? flows / n->nrx : 1);
-		snprintf(why, sizeof(why), "RPS to CPUs without NIC IRQs: %s", list_of(&np->rps, a, sizeof(a)));
+		list_of(&np->rps, a, sizeof(a));
+		snprintf(why, sizeof(why), "RPS to CPUs without NIC IRQs%s: %s",
+			 with_sib ? " (SMT siblings of IRQ CPUs: nothing else is left)" : "", a);
 		plan_note(p, i, "RPS on: %d rx queues < %d CPUs, steering to %s; RFS %ld flows per queue",
 			  n->nrx, ncand, a, np->flow_cnt);
+		if (with_sib)
+			plan_note(p, i, "RPS includes SMT siblings of IRQ CPUs (%s): no other CPU is left",
+				  list_of(&sib, b, sizeof(b)));
+	} else if (n->nrx < ncand && short_node != -2 && !cpuset_empty(&free_cpus)) {
+		np->flow_cnt = 0;
+		if (short_node >= 0)
+			snprintf(b, sizeof(b), " on node %d", short_node);
+		else
+			b[0] = '\0';
+		snprintf(why, sizeof(why), "RPS off: %d CPU%s without NIC IRQs%s for %d rx queue%s",
+			 have, have == 1 ? "" : "s", b, need, need == 1 ? "" : "s");
+		list_of(&free_cpus, a, sizeof(a));
+		plan_note(p, i, "RPS off: only %d CPU%s without NIC IRQs%s for %s%d rx queue%s (%s%s): "
+			  "RPS would funnel them onto fewer CPUs than RSS uses", have,
+			  have == 1 ? "" : "s", b, short_node >= 0 ? "its " : "", need,
+			  need == 1 ? "" : "s", short_node >= 0 ? "on any node: " : "", a);
 	} else if (n->nrx < ncand) {
 		np->flow_cnt = 0;
 		snprintf(why, sizeof(why), "RPS off: every usable CPU takes a NIC IRQ");
@@ -378,11 +486,20 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows)
 			  n->nrx, n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s");
 	}
 	for (int q = 0; q < n->nrx; q++) {
+		struct cpuset none;
+
+		cpuset_zero(&none);
+		if (np->rps_on && !cpuset_equal(&masks[q], &np->rps))
+			snprintf(why, sizeof(why), "RPS to CPUs without NIC IRQs on rx-%d's node: %s",
+				 q, list_of(&masks[q], a, sizeof(a)));
 		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d/rps_cpus", n->name, q);
 		if (plan_add(p, i, CH_RPS, path, n->rx[q].rps_raw,
-			     cpumask_str(&np->rps, m->nr_cpu_ids), why))
+			     cpumask_str(np->rps_on ? &masks[q] : &none, m->nr_cpu_ids), why)) {
+			free(masks);
 			return -1;
+		}
 	}
+	free(masks);
 	if (np->rps_on)
 		snprintf(why, sizeof(why), "RFS: %ld flows over %d rx queues", flows, n->nrx);
 	else
@@ -561,7 +678,8 @@ int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 			candidates(m, p, (int)i, o);
 			r = plan_irqs(m, p, (int)i, cpu_for);
 			if (!r && o->policy == POLICY_SPREAD)
-				r = plan_rps(m, p, (int)i, p->flows) ||
+				r = plan_rps(m, p, (int)i, p->flows,
+					     nics[i]->fallback ? NULL : cpu_for) ||
 				    plan_xps(m, p, (int)i, nics[i]->fallback ? NULL : cpu_for);
 		}
 		free(cpu_for);

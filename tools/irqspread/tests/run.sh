@@ -146,7 +146,8 @@ t "m7i: irqbalance warning names its pid on stderr" has "warning: irqbalance is 
 t "m7i: NIC on node 1 gets node 1 cores 24-47 first, then SMT siblings 72-79" \
 	has "32 queue IRQs on CPUs 24-47,72-79, one per CPU" "$TMP/out"
 t "m7i: ens5-Tx-Rx-25 lands on SMT sibling 73" has "/proc/irq/50/smp_affinity_list: 79 -> 73  # ens5-Tx-Rx-25 on CPU 73 (SMT sibling)" "$TMP/out"
-t "m7i: RPS to node 1 CPUs without IRQs (80-95)" has "RPS to CPUs without NIC IRQs: 80-95" "$TMP/out"
+t "m7i: 32 queues are not funnelled onto 80-95 (16 CPUs, siblings of IRQ cores): RPS off, said why" \
+	sh -c "grep -q 'RPS off: only 16 CPUs without NIC IRQs on node 1 for its 32 rx queues' '$TMP/out' && ! grep -q 'rps_cpus:' '$TMP/out'"
 t "m7i: ens5-Tx-Rx-4 already on CPU 28 is not rewritten" sh -c "! grep -q '/proc/irq/29/' '$TMP/out'"
 run "$M" show
 t "m7i: show prints the irqbalance warning line" has "  warning: irqbalance is running (pid 812)" "$TMP/out"
@@ -158,9 +159,29 @@ t "isolcpus: IRQs only on housekeeping CPUs 0,1,8,9 (got $cpus)" test "$cpus" = 
 t "isolcpus: 16 queues on 4 CPUs: RPS off" has "RPS off: 16 rx queues >= 4 CPUs" "$TMP/out"
 
 run "$FIX/cpu256" plan
-t "cpu256: RPS mask has 8 comma groups (80-127,192-255)" \
-	has "-> ffffffff,ffffffff,00000000,00000000,ffffffff,ffff0000,00000000,00000000 " "$TMP/out"
+t "cpu256: RPS mask has 8 comma groups (80-127,208-255)" \
+	has "-> ffffffff,ffff0000,00000000,00000000,ffffffff,ffff0000,00000000,00000000 " "$TMP/out"
+t "cpu256: RPS leaves out 192-207, SMT siblings of the IRQ CPUs 64-79" \
+	has "RPS on: 16 rx queues < 128 CPUs, steering to 80-127,208-255;" "$TMP/out"
 t "cpu256: bnxt_en queue 15 on CPU 79 of node 1" has "ens2f0np0-TxRx-15 on CPU 79 (core)" "$TMP/out"
+run "$FIX/cpu256" plan --cpus 0-7,128-135,64-79
+t "cpu256: each rx queue steers within its IRQ CPU's node (rx-0 node 0: 128-135)" \
+	has "rx-0/rps_cpus: 00000000,00000000,00000000,00000000,ffffffff,ffffffff,00000000,00000000 -> 00000000,00000000,00000000,000000ff,00000000,00000000,00000000,00000000  # RPS to CPUs without NIC IRQs on rx-0's node: 128-135" "$TMP/out"
+t "cpu256: ... (rx-8 node 1: 72-79)" has "on rx-8's node: 72-79" "$TMP/out"
+t "cpu256: siblings of IRQ CPUs (128-135) only because nothing else is left, and said" \
+	has "RPS includes SMT siblings of IRQ CPUs (128-135): no other CPU is left" "$TMP/out"
+run "$FIX/cpu256" plan --cpus 0-11,64-75
+t "cpu256: node 0's 12 queues are not steered to node 1 (RPS off, said why)" \
+	sh -c "grep -q 'RPS off: only 0 CPUs without NIC IRQs on node 0 for its 12 rx queues' '$TMP/out' && ! grep -q 'rps_cpus: .* -> .*[1-9a-f].*  # RPS to' '$TMP/out'"
+run "$FIX/igb" plan
+t "igb: 2 rx queues never steer to 1 CPU: RPS off" \
+	sh -c "grep -q 'RPS off: only 1 CPU without NIC IRQs for 2 rx queues' '$TMP/out' && ! grep -q 'rps_cpus:.* -> [^0]' '$TMP/out'"
+run "$FIX/mlx5" plan
+t "mlx5: RPS leaves out 16-23, SMT siblings of the IRQ CPUs 0-7" \
+	test "$(grep -c 'RPS on: 8 rx queues < 32 CPUs, steering to 8-15,24-31;' "$TMP/out")" = 2
+run "$FIX/mlx5" plan enp8s0f0np0 --cpus 0-7,16-23
+t "mlx5: with only siblings of IRQ CPUs left, RPS uses them and says so" \
+	sh -c "grep -q 'RPS includes SMT siblings of IRQ CPUs (16-23): no other CPU is left' '$TMP/out' && grep -q 'rx-0/rps_cpus: 00000000 -> 00ff0000 ' '$TMP/out'"
 
 run "$FIX/virtio" plan
 t "virtio: virtio_net defaults already are spread (nothing to change)" has "0 files to change, 20 already as planned" "$TMP/out"
