@@ -79,14 +79,13 @@ static const char *sig_name(int sig)
 int apply_plan(const struct plan *p, FILE *log, char *err, size_t errlen)
 {
 	size_t *done = calloc(p->n + 1, sizeof(*done)), ndone = 0;
-	int sig;
 
 	if (!done)
 		return errf(err, errlen, "out of memory");
 	apply_hold_signals();
 	for (size_t i = 0; i <= p->n; i++) {
 		const struct change *c;
-		int r;
+		int r, sig;
 
 		/* Before each write and after the last: stop asked for, none of it stays. */
 		sig = signal_came();

@@ -355,12 +355,14 @@ static int load_perm_address(struct nic *n, char *err, size_t errlen)
 		unsigned char buf[sizeof(struct ethtool_perm_addr) + 32];
 	} u;
 	struct ifreq ifr;
-	char path[PATH_MAX], *v, out[3 * 32];
+	char out[3 * 32];
 	bool zero = true;
 	int fd, r;
 
 	n->perm_address = NULL;
 	if (sr_is_fake()) {
+		char path[PATH_MAX], *v;
+
 		snprintf(path, sizeof(path), "/sys/class/net/%s/addr_assign_type", n->name);
 		r = read_opt(path, &v, err, errlen);
 		if (r)
@@ -654,13 +656,14 @@ static int dropped_queue(const char *name, const struct nic_id *id)
 {
 	char buf[256], *save = NULL, *tok;
 	const char *naming;
-	int queue, role;
+	int queue;
 
 	if (!strpbrk(name, ", ") || strlen(name) >= sizeof(buf))
 		return -1;
 	memcpy(buf, name, strlen(name) + 1);
 	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		role = irqname_match(tok, id, &queue, &naming);
+		int role = irqname_match(tok, id, &queue, &naming);
+
 		if (role >= 0 && role != ROLE_OTHER && queue >= 0)
 			return queue;
 	}

@@ -486,7 +486,7 @@ static int check_nic(const struct saved_nic *sn, const char *file, const struct 
 			    file, sn->name, sn->driver, sn->bus,
 			    sn->address ? sn->address : "no address", n->name, n->driver,
 			    n->bus, n->address ? n->address : "no address");
-	if (sn->perm_address && n->perm_address && strcmp(sn->perm_address, n->perm_address))
+	if (sn->perm_address && n->perm_address && strcmp(sn->perm_address, n->perm_address) != 0)
 		return errf(err, errlen,
 			    "%s: it is for %s with permanent MAC %s; here %s has permanent MAC %s",
 			    file, sn->name, sn->perm_address, n->name, n->perm_address);
@@ -678,7 +678,7 @@ int state_merge(const char *old, size_t oldlen, const char *file, const struct m
 	if (state_parse(old, oldlen, &s, perr, sizeof(perr)))
 		return errf(err, errlen, "%s: not a saved irqspread state: %s", file, perr);
 	/* A file from before a vCPU resize has masks of another width. */
-	if (cpulist_parse(s.online, strlen(s.online), &was, NULL, 0) == 0 &&
+	if (s.online && cpulist_parse(s.online, strlen(s.online), &was, NULL, 0) == 0 &&
 	    !cpuset_equal(&was, &m->online)) {
 		l1 = cpulist_str(&m->online);
 		errf(err, errlen, "%s: saved with CPUs %s online, but CPUs %s are online now",
@@ -697,7 +697,7 @@ int state_merge(const char *old, size_t oldlen, const char *file, const struct m
 		json_object *o;
 
 		for (j = 0; j < s.nnic; j++)
-			if (strcmp(s.nics[j].name, nics[i]->name) == 0) {
+			if (s.nics[j].name && strcmp(s.nics[j].name, nics[i]->name) == 0) {
 				sn = &s.nics[j];
 				break;
 			}
