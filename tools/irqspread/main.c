@@ -41,6 +41,7 @@ static const char usage[] =
 "\n"
 "Policies:\n"
 "  spread    one IRQ per CPU of the NIC's NUMA node, cores before SMT siblings,\n"
+"            CPUs of its own beside the machine's other NICs where they go round,\n"
 "            isolated and nohz_full CPUs left out; RPS to the other housekeeping\n"
 "            CPUs of the node, no SMT siblings of IRQ CPUs unless nothing else\n"
 "            is left, when there are fewer rx queues than CPUs and at least as\n"

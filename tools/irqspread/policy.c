@@ -297,18 +297,16 @@ static int *ordered_cpus(const struct machine *m, const struct cpuset *s, int *n
 	return v;
 }
 
-static int plan_irqs(const struct machine *m, struct plan *p, int i, int *cpu_for)
+static int plan_irqs(const struct machine *m, struct plan *p, int i, const int *ord,
+		     int ncand, int *cpu_for)
 {
 	struct nic_plan *np = &p->nics[i];
 	const struct nic *n = np->nic;
-	int ncand, *ord = ordered_cpus(m, &np->cands, &ncand);
 	bool shared;
 	char why[320], path[64];
 
-	if (!ord || !ncand) {
-		free(ord);
+	if (!ncand)
 		return -1;
-	}
 	shared = n->nirq > (size_t)ncand;
 	for (size_t k = 0; k < n->nirq; k++) {
 		const struct nic_irq *q = &n->irqs[k];
@@ -325,12 +323,9 @@ static int plan_irqs(const struct machine *m, struct plan *p, int i, int *cpu_fo
 			 m->thread_rank[c] ? "SMT sibling" : "core",
 			 shared ? ", more vectors than CPUs" : "");
 		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", q->irq);
-		if (plan_add(p, i, CH_IRQ, path, q->aff_raw, cpulist_str(&one), why)) {
-			free(ord);
+		if (plan_add(p, i, CH_IRQ, path, q->aff_raw, cpulist_str(&one), why))
 			return -1;
-		}
 	}
-	free(ord);
 	if (n->nirq) {
 		char a[256];
 
@@ -410,7 +405,7 @@ static bool rps_masks(const struct machine *m, const struct nic *n, const int *c
 }
 
 static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
-		    const int *cpu_for)
+		    const int *cpu_for, const struct cpuset *all_irq)
 {
 	struct nic_plan *np = &p->nics[i];
 	const struct nic *n = np->nic;
@@ -424,14 +419,14 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 	masks = calloc((size_t)n->nrx, sizeof(*masks));
 	if (!masks)
 		return -1;
-	/* CPUs without NIC IRQs, then those that are no SMT sibling of one. */
-	cpuset_andnot(&free_cpus, &np->cands, &np->irq_cpus);
+	/* CPUs without NIC IRQs (of any NIC planned), then no SMT sibling of one. */
+	cpuset_andnot(&free_cpus, &np->cands, all_irq);
 	core_irq = calloc((size_t)m->nr_cpu_ids, sizeof(bool));
 	if (!core_irq) {
 		free(masks);
 		return -1;
 	}
-	for_each_cpu(c, &np->irq_cpus)
+	for_each_cpu(c, all_irq)
 		if (c < m->nr_cpu_ids)
 			core_irq[m->core_of[c]] = true;
 	cpuset_zero(&sib);
@@ -657,40 +652,262 @@ static int plan_sock(const struct machine *m, struct plan *p, struct nic **nics,
 			m->rps_sock_raw, strdup(num), why);
 }
 
+/* Names of the NICs in @grp but @self, for a note. */
+static const char *others(struct nic **nics, const size_t *grp, size_t k, size_t self,
+			  char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t g = 0; g < k && used < len; g++)
+		if (grp[g] != self)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 nics[grp[g]]->name);
+	return buf;
+}
+
+/*
+ * NICs planned together get IRQ CPUs of their own: the NICs with the same
+ * usable CPUs (one node, or --cpus) take consecutive slices of them, cores
+ * first, each as many CPUs as it has queue vectors. When the CPUs do not
+ * go round, they are split in proportion to the vectors (at least one
+ * each), and a NIC's vectors wrap within its part. Only with more NICs
+ * than CPUs do they share. ord[i]/nord[i] get each NIC's CPUs in order.
+ */
+static int share_cpus(const struct machine *m, struct plan *p, struct nic **nics, size_t nnic,
+		      int **ord, int *nord)
+{
+	size_t *grp = calloc(nnic + 1, sizeof(size_t)), *idx = calloc(nnic + 1, sizeof(size_t));
+	bool *done = calloc(nnic + 1, sizeof(bool));
+	char names[256];
+
+	if (!grp || !done || !idx)
+		goto oom;
+	/* By name, so the plan does not depend on which NICs were named first. */
+	for (size_t i = 0; i < nnic; i++) {
+		size_t at = i;
+
+		while (at && strcmp(nics[idx[at - 1]]->name, nics[i]->name) > 0) {
+			idx[at] = idx[at - 1];
+			at--;
+		}
+		idx[at] = i;
+	}
+	for (size_t ii = 0; ii < nnic; ii++) {
+		size_t i = idx[ii], k = 0, total = 0;
+		int n, *all, off = 0, left;
+
+		if (done[i])
+			continue;
+		for (size_t jj = ii; jj < nnic; jj++) {
+			size_t j = idx[jj];
+
+			if (!done[j] && cpuset_equal(&p->nics[j].cands, &p->nics[i].cands)) {
+				grp[k++] = j;
+				done[j] = true;
+				total += nics[j]->nirq;
+			}
+		}
+		all = ordered_cpus(m, &p->nics[i].cands, &n);
+		if (!all)
+			goto oom;
+		left = n;
+		for (size_t g = 0; g < k; g++) {
+			size_t j = grp[g];
+			int want;
+
+			bool own = k > 1 && nics[j]->nirq && (size_t)k <= (size_t)n;
+
+			if (!own) {
+				want = n;	/* alone, too many NICs, or nothing to place */
+			} else if (total <= (size_t)n) {
+				want = (int)nics[j]->nirq;
+			} else {
+				/* Proportional, at least one, the rest to the first NICs. */
+				want = (int)((size_t)n * nics[j]->nirq / total);
+				if (want < 1)
+					want = 1;
+				if (want > left - (int)(k - g - 1))
+					want = left - (int)(k - g - 1);
+				if (g == k - 1)
+					want = left;
+			}
+			ord[j] = malloc(sizeof(int) * ((size_t)want + 1));
+			if (!ord[j]) {
+				free(all);
+				goto oom;
+			}
+			memcpy(ord[j], all + (own ? off : 0), sizeof(int) * (size_t)want);
+			nord[j] = want;
+			if (own) {
+				off += want;
+				left -= want;
+			}
+			if (k == 1 || !nics[j]->nirq)
+				continue;
+			others(nics, grp, k, j, names, sizeof(names));
+			if ((size_t)k > (size_t)n)
+				plan_note(p, (int)j, "more NICs than CPUs: IRQ CPUs shared with %s", names);
+			else if (total <= (size_t)n)
+				plan_note(p, (int)j, "planned with %s: IRQ CPUs of its own", names);
+			else
+				plan_note(p, (int)j, "planned with %s: %zu queue IRQs of all NICs for %d CPUs, "
+					  "%d of them for this NIC", names, total, n, want);
+		}
+		free(all);
+	}
+	free(grp);
+	free(idx);
+	free(done);
+	return 0;
+oom:
+	free(grp);
+	free(idx);
+	free(done);
+	return -1;
+}
+
+/*
+ * The NICs not named, loaded so that a plan for some NICs is the plan for
+ * all of them cut down: "apply A; apply B" lands where "apply" does, and
+ * "check A" after "apply" finds no drift. A NIC that does not load is
+ * left out of the sharing (it could not be applied either).
+ */
+static int load_all(const struct machine *m, struct nic **nics, size_t nnic,
+		    struct nic ***all, size_t *nall)
+{
+	char **names, err[256];
+	size_t n;
+
+	*nall = 0;
+	*all = NULL;
+	if (nic_names(&names, &n, err, sizeof(err))) {
+		names = NULL;
+		n = 0;
+	}
+	*all = calloc(nnic + n + 1, sizeof(struct nic *));
+	if (!*all) {
+		sr_list_free(names, n);
+		return -1;
+	}
+	memcpy(*all, nics, nnic * sizeof(struct nic *));
+	*nall = nnic;
+	for (size_t i = 0; i < n; i++) {
+		bool named = false;
+
+		for (size_t k = 0; k < nnic; k++)
+			named |= strcmp(nics[k]->name, names[i]) == 0;
+		if (!named && !nic_load(m, names[i], &(*all)[*nall], err, sizeof(err)))
+			(*nall)++;
+	}
+	sr_list_free(names, n);
+	return 0;
+}
+
+/* Keep the changes and notes of the first @keep NICs and the machine's. */
+static void plan_trim(struct plan *p, size_t keep)
+{
+	size_t w = 0;
+
+	p->ndiff = 0;
+	for (size_t k = 0; k < p->n; k++) {
+		struct change *c = &p->v[k];
+
+		if (c->nic >= (int)keep) {
+			free(c->path);
+			free(c->old);
+			free(c->new);
+			free(c->why);
+			continue;
+		}
+		p->v[w++] = *c;
+		p->ndiff += c->differs;
+	}
+	p->n = w;
+	for (size_t i = keep; i < p->nnic; i++)
+		for (size_t j = 0; j < p->nics[i].nnotes; j++)
+			free(p->nics[i].notes[j]);
+	if (p->nnic > keep)
+		p->nnic = keep;
+}
+
 int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 	       const struct plan_opts *o, struct plan *p, char *err, size_t errlen)
 {
 	bool any_rps = false;
+	int **ord = NULL, *nord = NULL, **cpu_for = NULL;
+	struct nic **named = nics;
+	size_t nnamed = nnic;
+	struct cpuset all_irq;
 
 	plan_init(p, o->policy, nics, nnic);
 	if (!p->nics)
 		return errf(err, errlen, "out of memory");
 	p->flows = o->flows > 0 ? o->flows : DEFAULT_FLOWS;
-	for (size_t i = 0; i < nnic; i++) {
-		int *cpu_for = calloc(nics[i]->nirq + 1, sizeof(int));
-		int r;
-
-		if (!cpu_for)
-			goto oom;
-		if (o->policy == POLICY_OFF) {
-			r = plan_off(m, p, (int)i);
-		} else {
-			candidates(m, p, (int)i, o);
-			r = plan_irqs(m, p, (int)i, cpu_for);
-			if (!r && o->policy == POLICY_SPREAD)
-				r = plan_rps(m, p, (int)i, p->flows,
-					     nics[i]->fallback ? NULL : cpu_for) ||
-				    plan_xps(m, p, (int)i, nics[i]->fallback ? NULL : cpu_for);
-		}
-		free(cpu_for);
-		if (r)
-			goto oom;
-		any_rps |= p->nics[i].rps_on;
+	if (o->policy == POLICY_OFF) {
+		for (size_t i = 0; i < nnic; i++)
+			if (plan_off(m, p, (int)i))
+				goto oom;
+		return 0;
 	}
-	if (o->policy == POLICY_SPREAD && any_rps && plan_sock(m, p, nics, nnic))
+	/* Planned with every NIC of the machine, the named ones first. */
+	if (load_all(m, named, nnamed, &nics, &nnic))
 		goto oom;
+	plan_free(p);
+	plan_init(p, o->policy, nics, nnic);
+	if (!p->nics)
+		goto oom;
+	p->flows = o->flows > 0 ? o->flows : DEFAULT_FLOWS;
+	ord = calloc(nnic + 1, sizeof(int *));
+	nord = calloc(nnic + 1, sizeof(int));
+	cpu_for = calloc(nnic + 1, sizeof(int *));
+	if (!ord || !nord || !cpu_for)
+		goto oom;
+	for (size_t i = 0; i < nnic; i++)
+		candidates(m, p, (int)i, o);
+	if (share_cpus(m, p, nics, nnic, ord, nord))
+		goto oom;
+	cpuset_zero(&all_irq);
+	for (size_t i = 0; i < nnic; i++) {
+		cpu_for[i] = calloc(nics[i]->nirq + 1, sizeof(int));
+		if (!cpu_for[i] || plan_irqs(m, p, (int)i, ord[i], nord[i], cpu_for[i]))
+			goto oom;
+		cpuset_or(&all_irq, &all_irq, &p->nics[i].irq_cpus);
+	}
+	for (size_t i = 0; o->policy == POLICY_SPREAD && i < nnic; i++) {
+		const int *cf = nics[i]->fallback ? NULL : cpu_for[i];
+
+		if (plan_rps(m, p, (int)i, p->flows, cf, &all_irq) || plan_xps(m, p, (int)i, cf))
+			goto oom;
+		any_rps |= i < nnamed && p->nics[i].rps_on;
+	}
+	plan_trim(p, nnamed);
+	if (o->policy == POLICY_SPREAD && any_rps && plan_sock(m, p, named, nnamed))
+		goto oom;
+	for (size_t i = 0; i < nnic; i++) {
+		free(ord[i]);
+		free(cpu_for[i]);
+	}
+	for (size_t i = nnamed; i < nnic; i++)
+		nic_free(nics[i]);
+	free(nics);
+	free(ord);
+	free(nord);
+	free(cpu_for);
 	return 0;
 oom:
+	for (size_t i = 0; ord && cpu_for && i < nnic; i++) {
+		free(ord[i]);
+		free(cpu_for[i]);
+	}
+	if (nics != named) {
+		for (size_t i = nnamed; i < nnic; i++)
+			nic_free(nics[i]);
+		free(nics);
+	}
+	free(ord);
+	free(nord);
+	free(cpu_for);
 	plan_free(p);
 	return errf(err, errlen, "out of memory");
 }

@@ -34,7 +34,7 @@ struct nic_plan {
 	bool rps_on;
 	long flow_cnt;
 	size_t nnotes;
-	char *notes[6];
+	char *notes[8];
 };
 
 struct plan {

@@ -60,6 +60,11 @@ same_tree() {
 	diff -r --no-dereference "$1" "$2"
 }
 
+# same_live A B: the files irqspread reads and writes, not var/lib/irqspread
+same_live() {
+	same_tree "$1/proc" "$2/proc" && same_tree "$1/sys" "$2/sys"
+}
+
 # run SYSROOT ARGS...: irqspread with stdout in $TMP/out, stderr in $TMP/err, rc in $rc
 run() {
 	root=$1
@@ -177,12 +182,36 @@ run "$FIX/igb" plan
 t "igb: 2 rx queues never steer to 1 CPU: RPS off" \
 	sh -c "grep -q 'RPS off: only 1 CPU without NIC IRQs for 2 rx queues' '$TMP/out' && ! grep -q 'rps_cpus:.* -> [^0]' '$TMP/out'"
 run "$FIX/mlx5" plan
-t "mlx5: RPS leaves out 16-23, SMT siblings of the IRQ CPUs 0-7" \
-	test "$(grep -c 'RPS on: 8 rx queues < 32 CPUs, steering to 8-15,24-31;' "$TMP/out")" = 2
-run "$FIX/mlx5" plan enp8s0f0np0 --cpus 0-7,16-23
-t "mlx5: with only siblings of IRQ CPUs left, RPS uses them and says so" \
-	sh -c "grep -q 'RPS includes SMT siblings of IRQ CPUs (16-23): no other CPU is left' '$TMP/out' && grep -q 'rx-0/rps_cpus: 00000000 -> 00ff0000 ' '$TMP/out'"
+t "mlx5: RPS steers to neither port's IRQ CPUs (0-15): 16-31, siblings, said" \
+	test "$(grep -c 'RPS includes SMT siblings of IRQ CPUs (16-31): no other CPU is left' "$TMP/out")" = 2
 
+run "$FIX/ena2" plan
+t "ena2: two ENIs planned together: ens5 IRQs on cores 0-7" has "ens5-Tx-Rx-7 on CPU 7 (core)" "$TMP/out"
+t "ena2: ... ens6 IRQs on cores 8-15, not stacked on 0-7" \
+	sh -c "grep -q 'ens6-Tx-Rx-0 on CPU 8 (core)' '$TMP/out' && grep -q 'ens6-Tx-Rx-7 on CPU 15 (core)' '$TMP/out'"
+t "ena2: each NIC says it was planned with the other" \
+	sh -c "grep -q 'planned with ens6: IRQ CPUs of its own' '$TMP/out' && grep -q 'planned with ens5: IRQ CPUs of its own' '$TMP/out'"
+t "ena2: RPS avoids both NICs' IRQ CPUs (16-31 left, siblings, said)" \
+	test "$(grep -c 'RPS includes SMT siblings of IRQ CPUs (16-31): no other CPU is left' "$TMP/out")" = 2
+run "$FIX/ena2" plan ens6
+t "ena2: ens6 named alone is still planned beside ens5: cores 8-15, only ens6's files" \
+	sh -c "grep -q 'ens6-Tx-Rx-0 on CPU 8 (core)' '$TMP/out' && ! grep -q '# ens5-' '$TMP/out'"
+R=$(fresh ena2)
+run "$R" apply ens5 --save "$TMP/ena2.json"
+run "$R" apply ens6 --save "$TMP/ena2.json"
+cp -a "$R" "$TMP/ena2.one-by-one"
+R2=$(fresh ena2)
+run "$R2" apply --save "$TMP/ena2-all.json"
+t "ena2: apply ens5; apply ens6 lands where apply (both) does" same_live "$TMP/ena2.one-by-one" "$R2"
+run "$R" check ens5
+t "ena2: check ens5 after applying both finds no drift" test $rc -eq 0
+rm -rf "$TMP/ena2.one-by-one"
+run "$FIX/mlx5" plan
+t "mlx5: both ports planned together: port 1 on cores 8-15" \
+	sh -c "grep -q 'mlx5_comp0@pci:0000:08:00.1 on CPU 8 (core)' '$TMP/out' && grep -q 'mlx5_comp7@pci:0000:08:00.1 on CPU 15 (core)' '$TMP/out'"
+run "$FIX/mlx5" plan --cpus 0-9
+t "mlx5: too few CPUs for both apart: split 5 and 5" \
+	sh -c "test \$(grep -c '16 queue IRQs of all NICs for 10 CPUs, 5 of them for this NIC' '$TMP/out') = 2 && grep -q '8 queue IRQs on CPUs 5-9,' '$TMP/out'"
 run "$FIX/virtio" plan
 t "virtio: virtio_net defaults already are spread (nothing to change)" has "0 files to change, 20 already as planned" "$TMP/out"
 run "$FIX/virtio" show
@@ -274,10 +303,6 @@ t "graviton: apply --dry-run is plan" sh -c "'$BIN' --sysroot '$R' apply --dry-r
 t "apply --dry-run wrote nothing" same_tree "$FIX/graviton" "$R"
 
 # ---- the way back (issue 16, items 1-3) ----
-# same_live A B: the files irqspread reads and writes, not var/lib/irqspread
-same_live() {
-	same_tree "$1/proc" "$2/proc" && same_tree "$1/sys" "$2/sys"
-}
 # refused DESC WANT FIXTURE ARGS...: apply on $R refused in one line, nothing
 # written: live files as in FIXTURE, the saved file as it was.
 refused() {
