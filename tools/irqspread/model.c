@@ -556,6 +556,45 @@ static bool has_irq(const struct nic_irq *v, size_t n, int irq)
 	return false;
 }
 
+__attribute__((format(printf, 2, 3)))
+static void nic_warn(struct nic *n, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (n->nwarn >= sizeof(n->warn) / sizeof(n->warn[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	n->warn[n->nwarn] = strdup(buf);
+	n->nwarn += n->warn[n->nwarn] != NULL;
+}
+
+/*
+ * A vector that by its name serves the device, not a queue: ENA's
+ * ena-mgmnt, mlx5's mlx5_async/ctrl, the misc/link/config/admin vectors
+ * of Intel, virtio and others. In the msi_irqs fallback (names of the
+ * driver not recognised) these must not be taken for queue vectors.
+ */
+static bool admin_name(const char *name)
+{
+	static const char *const words[] = {
+		"mgmnt", "mgmt", "async", "ctrl", "misc", "config", "admin", "link",
+		"-aq", "_aq", "ptp", "mbx", "mailbox",
+	};
+	char low[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(low) - 1 && name[i]; i++)
+		low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+	low[i] = '\0';
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(low, words[i]))
+			return true;
+	return false;
+}
+
 /* Unknown naming: every MSI vector of the device, queue unknown. */
 static int irqs_from_msi(const struct machine *m, struct nic *n, char *err, size_t errlen)
 {
@@ -579,22 +618,34 @@ static int irqs_from_msi(const struct machine *m, struct nic *n, char *err, size
 	for (size_t i = 0; i < nn; i++) {
 		const struct intr_row *row;
 		struct nic_irq *q;
+		bool admin;
 		long irq;
 
 		if (parse_int(names[i], 0, INT_MAX, &irq) || has_irq(n->other, n->nother, (int)irq))
 			continue;
 		row = intr_find(&m->intr, (int)irq);
-		q = add_irq(&n->irqs, &n->nirq, (int)irq, row ? row->name : "");
+		admin = row && admin_name(row->name);
+		if (admin)
+			q = add_irq(&n->other, &n->nother, (int)irq, row->name);
+		else
+			q = add_irq(&n->irqs, &n->nirq, (int)irq, row ? row->name : "");
 		if (!q) {
 			sr_list_free(names, nn);
 			return errf(err, errlen, "out of memory");
 		}
-		q->role = ROLE_UNKNOWN;
+		q->role = admin ? ROLE_OTHER : ROLE_UNKNOWN;
 		q->row = row;
+		if (admin)
+			nic_warn(n, "IRQ %d '%s' of %s's msi_irqs is named as a device vector, "
+				 "not a queue's: left alone", (int)irq, row->name, n->name);
 	}
 	sr_list_free(names, nn);
 	n->fallback = true;
 	n->naming = "msi_irqs";
+	if (n->nirq > (size_t)(n->nrx > n->ntx ? n->nrx : n->ntx))
+		nic_warn(n, "%zu msi_irqs vectors taken as queue vectors for %d rx and %d tx queues: "
+			 "some may be device vectors (name the CPUs with --cpus, or use irq-only with care)",
+			 n->nirq, n->nrx, n->ntx);
 	return 0;
 }
 
@@ -628,21 +679,6 @@ static int load_affinity(struct nic_irq *q, char *err, size_t errlen)
 		free(v);
 	}
 	return 0;
-}
-
-__attribute__((format(printf, 2, 3)))
-static void nic_warn(struct nic *n, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	if (n->nwarn >= sizeof(n->warn) / sizeof(n->warn[0]))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	n->warn[n->nwarn] = strdup(buf);
-	n->nwarn += n->warn[n->nwarn] != NULL;
 }
 
 /*

@@ -241,6 +241,20 @@ run "$FIX/unknown" show
 t "unknown naming: falls back to msi_irqs and says so" \
 	has "notice: IRQ names of driver foonic not recognised; using the 3 IRQs in /sys/devices/pci0000:00/0000:00:04.0/msi_irqs" "$TMP/out"
 
+# ---- the msi_irqs fallback and device vectors (issue 16, item 9) ----
+R=$(fresh graviton)
+sed -i 's/ens5-Tx-Rx-/old0-Tx-Rx-/; s/ena-mgmnt@pci:0000:00:05.0/ena-mgmnt/' "$R/proc/interrupts"
+run "$R" plan
+t "msi_irqs fallback: ena-mgmnt (IRQ 40) is not taken for a queue vector" \
+	sh -c "grep -q 'IRQ names of driver ena not recognised' '$TMP/out' && grep -q '8 queue IRQs on CPUs 0-7' '$TMP/out' && ! grep -q '/proc/irq/40/' '$TMP/out'"
+t "msi_irqs fallback: ... and that is said" \
+	has "irqspread: warning: IRQ 40 'ena-mgmnt' of ens5's msi_irqs is named as a device vector, not a queue's: left alone" "$TMP/err"
+R=$(fresh graviton)
+sed -i 's/ens5-Tx-Rx-/old0-Tx-Rx-/; s/ena-mgmnt@pci:0000:00:05.0/vec-x/' "$R/proc/interrupts"
+run "$R" plan
+t "msi_irqs fallback: more vectors than queues is warned about" \
+	has "irqspread: warning: 9 msi_irqs vectors taken as queue vectors for 8 rx and 8 tx queues" "$TMP/err"
+
 # ---- round trips: apply, apply again, check, restore ----
 for f in $fixtures; do
 	for pol in spread irq-only off; do
@@ -433,7 +447,7 @@ t "machine-wide: the table covers an unplanned NIC's RFS (8 x 16384 = 131072)" \
 
 # ---- queue vectors not taken are said (issue 16, item 10) ----
 t "dropped queues: no fixture warns (they name every queue)" \
-	sh -c "! grep -q 'warning: \(IRQ\|rx-\)' '$TMP/all-stderr'"
+	sh -c "! grep -q -e 'is a queue vector of' -e 'has no IRQ of its own' '$TMP/all-stderr'"
 R=$(fresh graviton)
 sed -i 's/ens5-Tx-Rx-3$/ens5-Tx-Rx-3, foo/; s/ens5-Tx-Rx-5$/ens5-Tx-Rx-5 x/; /ens5-Tx-Rx-7$/d' "$R/proc/interrupts"
 run "$R" plan
