@@ -215,9 +215,21 @@ static int plan_opts(const struct opts *o, const struct machine *m,
 		return errf(err, errlen, "--policy '%s': unknown policy (want spread, irq-only or off)",
 			    o->policy);
 	if (o->cpus) {
+		struct cpuset busy;
+
 		if (cpus_option(o->cpus, m, &po->cpus, err, errlen))
 			return -1;
 		po->has_cpus = true;
+		/* Taken as asked, but those CPUs were set aside for a reason. */
+		cpuset_or(&busy, &m->isolated, &m->nohz_full);
+		cpuset_and(&busy, &busy, &po->cpus);
+		if (!cpuset_empty(&busy)) {
+			char *l = cpulist_str(&busy);
+
+			fprintf(stderr, "irqspread: warning: --cpus '%s' names isolated or nohz_full CPUs %s: "
+				"they will take NIC interrupts and RPS work\n", o->cpus, l ? l : "?");
+			free(l);
+		}
 	}
 	if (o->flows) {
 		char *end;

@@ -828,6 +828,11 @@ int nic_load(const struct machine *m, const char *name, struct nic **out,
 		nic_free(n);
 		return -1;
 	}
+	if (n->threaded == 1)
+		nic_warn(n, "%s has threaded NAPI on: its NAPI polls run in napi/%s-* kthreads "
+			 "wherever the scheduler puts them, so IRQ affinity no longer decides "
+			 "where rx work runs (pin the kthreads, or echo 0 > threaded)",
+			 n->name, n->name);
 	*out = n;
 	return 0;
 }

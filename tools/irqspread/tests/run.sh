@@ -255,6 +255,20 @@ run "$R" plan
 t "msi_irqs fallback: more vectors than queues is warned about" \
 	has "irqspread: warning: 9 msi_irqs vectors taken as queue vectors for 8 rx and 8 tx queues" "$TMP/err"
 
+# ---- warnings for choices that undo the plan (issue 16, item 11) ----
+run "$FIX/isolcpus" plan --cpus 0-3
+t "--cpus naming isolated/nohz_full CPUs is warned about" \
+	has "irqspread: warning: --cpus '0-3' names isolated or nohz_full CPUs 2-3: they will take NIC interrupts and RPS work" "$TMP/err"
+run "$FIX/isolcpus" plan --cpus 0-1,8-9
+t "--cpus of housekeeping CPUs only: no such warning" sh -c "! grep -q 'names isolated' '$TMP/err'"
+R=$(fresh graviton)
+echo 1 >"$R/sys/class/net/ens5/threaded"
+run "$R" plan
+t "threaded NAPI: plan warns that IRQ affinity no longer places the rx work" \
+	has "irqspread: warning: ens5 has threaded NAPI on: its NAPI polls run in napi/ens5-* kthreads" "$TMP/err"
+run "$R" show
+t "threaded NAPI: show says it under the NIC" has "  warning: ens5 has threaded NAPI on:" "$TMP/out"
+
 # ---- round trips: apply, apply again, check, restore ----
 for f in $fixtures; do
 	for pol in spread irq-only off; do
