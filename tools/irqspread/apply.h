@@ -14,4 +14,12 @@
  */
 int apply_plan(const struct plan *p, FILE *log, char *err, size_t errlen);
 
+/*
+ * Hold SIGINT, SIGTERM and SIGHUP from here to exit: apply_plan checks for
+ * one after every write and, if one came, puts back what it wrote and
+ * fails naming the signal. Called before the safety copy is written, so a
+ * signal never leaves half a file or half a plan. apply_plan calls it too.
+ */
+void apply_hold_signals(void);
+
 #endif

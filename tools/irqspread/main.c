@@ -28,9 +28,11 @@ static const char usage[] =
 "                                RPS/XPS/RFS, CPUs, NUMA, SMT, isolation, irqbalance\n"
 "  plan [DEV...] [--policy P] [--cpus LIST] [--flows N] [--json]\n"
 "                                what apply would write: old -> new, and why\n"
-"  apply [DEV...] [--policy P] [--cpus LIST] [--flows N] [--save FILE] [--dry-run]\n"
+"  apply [DEV...] [--policy P] [--cpus LIST] [--flows N] [--save FILE]\n"
+"        [--replace-saved] [--dry-run]\n"
 "                                save the current state, write the plan, and roll\n"
-"                                back what was written if a write fails\n"
+"                                back what was written if a write fails or a\n"
+"                                signal (INT, TERM, HUP) comes\n"
 "  check [DEV...] [--policy P] [--cpus LIST] [--flows N]\n"
 "                                exit 0 if the live state matches, 1 if it drifted\n"
 "  save FILE [DEV...]            write the current state to FILE as JSON\n"
@@ -39,8 +41,11 @@ static const char usage[] =
 "\n"
 "Policies:\n"
 "  spread    one IRQ per CPU of the NIC's NUMA node, cores before SMT siblings,\n"
+"            CPUs of its own beside the machine's other NICs where they go round,\n"
 "            isolated and nohz_full CPUs left out; RPS to the other housekeeping\n"
-"            CPUs when there are fewer rx queues than CPUs, off otherwise; RFS\n"
+"            CPUs of the node, no SMT siblings of IRQ CPUs unless nothing else\n"
+"            is left, when there are fewer rx queues than CPUs and at least as\n"
+"            many of those CPUs as queues, off otherwise; RFS\n"
 "            sized by --flows; XPS maps every CPU to one tx queue (the default)\n"
 "  irq-only  the IRQ affinity part of spread only\n"
 "  off       kernel defaults: IRQs on default_smp_affinity, no RPS, RFS or XPS\n"
@@ -51,7 +56,10 @@ static const char usage[] =
 "  -c, --cpus LIST     the CPUs the policy may use, instead of the NIC's node\n"
 "      --flows N       connections to size RFS for (default 32768)\n"
 "      --save FILE     where apply saves the state first (default\n"
-"                      " DEFAULT_SAVE ", kept if it exists)\n"
+"                      " DEFAULT_SAVE "); an existing FILE is\n"
+"                      checked against this machine, kept, and gets the NICs\n"
+"                      it lacks; apply refuses a FILE restore would refuse\n"
+"      --replace-saved apply: save the current state over FILE instead\n"
 "  -n, --dry-run       apply, restore: print the plan and write nothing\n"
 "      --sysroot DIR   use DIR/proc and DIR/sys instead of /proc and /sys\n"
 "  -h, --help          this text\n"
@@ -61,6 +69,7 @@ static const char usage[] =
 
 enum {
 	O_JSON = 1, O_POLICY = 2, O_CPUS = 4, O_FLOWS = 8, O_SAVE = 16, O_DRY = 32,
+	O_REPLACE = 64,
 };
 
 struct opts {
@@ -78,14 +87,14 @@ static const struct verb {
 } verbs[] = {
 	{ "show", O_JSON, 0 },
 	{ "plan", O_JSON | O_POLICY | O_CPUS | O_FLOWS, 0 },
-	{ "apply", O_JSON | O_POLICY | O_CPUS | O_FLOWS | O_SAVE | O_DRY, 0 },
+	{ "apply", O_JSON | O_POLICY | O_CPUS | O_FLOWS | O_SAVE | O_DRY | O_REPLACE, 0 },
 	{ "check", O_POLICY | O_CPUS | O_FLOWS, 0 },
 	{ "save", 0, 1 },
 	{ "restore", O_DRY | O_JSON, 1 },
 };
 
 static const char *const opt_names[] = {
-	"--json", "--policy", "--cpus", "--flows", "--save", "--dry-run",
+	"--json", "--policy", "--cpus", "--flows", "--save", "--dry-run", "--replace-saved",
 };
 
 static int fail(const char *msg)
@@ -147,6 +156,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->given |= O_JSON;
 		} else if (strcmp(a, "-n") == 0 || strcmp(a, "--dry-run") == 0) {
 			o->given |= O_DRY;
+		} else if (strcmp(a, "--replace-saved") == 0) {
+			o->given |= O_REPLACE;
 		} else if (take(argc, argv, &i, "--sysroot", NULL, &o->sysroot, &err)) {
 			continue;
 		} else if (take(argc, argv, &i, "--policy", "-p", &o->policy, &err)) {
@@ -204,17 +215,30 @@ static int plan_opts(const struct opts *o, const struct machine *m,
 		return errf(err, errlen, "--policy '%s': unknown policy (want spread, irq-only or off)",
 			    o->policy);
 	if (o->cpus) {
+		struct cpuset busy;
+
 		if (cpus_option(o->cpus, m, &po->cpus, err, errlen))
 			return -1;
 		po->has_cpus = true;
+		/* Taken as asked, but those CPUs were set aside for a reason. */
+		cpuset_or(&busy, &m->isolated, &m->nohz_full);
+		cpuset_and(&busy, &busy, &po->cpus);
+		if (!cpuset_empty(&busy)) {
+			char *l = cpulist_str(&busy);
+
+			fprintf(stderr, "irqspread: warning: --cpus '%s' names isolated or nohz_full CPUs %s: "
+				"they will take NIC interrupts and RPS work\n", o->cpus, l ? l : "?");
+			free(l);
+		}
 	}
 	if (o->flows) {
 		char *end;
 
 		errno = 0;
 		po->flows = strtol(o->flows, &end, 10);
-		if (errno || end == o->flows || *end || po->flows < 1 || po->flows > (1L << 30))
-			return errf(err, errlen, "--flows '%s': want a number from 1 to 1073741824",
+		/* The kernel refuses rps_sock_flow_entries above 1 << 29 (EINVAL). */
+		if (errno || end == o->flows || *end || po->flows < 1 || po->flows > (1L << 29))
+			return errf(err, errlen, "--flows '%s': want a number from 1 to 536870912 (2^29, the kernel's limit)",
 				    o->flows);
 	}
 	return 0;
@@ -244,11 +268,19 @@ static int mkdir_p(const char *dir)
 	return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
 }
 
-/* apply's safety copy: written before anything else is. */
+static int read_plain(const char *path, char **buf, size_t *len, char *err, size_t errlen);
+
+/*
+ * apply's safety copy, before anything else is written: the state restore
+ * needs to undo this apply and every earlier one of this boot. An existing
+ * file is checked as restore would check it and merged per NIC; one that
+ * does not fit this machine stops apply unless --replace-saved.
+ */
 static int save_before(const struct opts *o, const struct machine *m, struct nic **nics,
 		       size_t n, char *err, size_t errlen)
 {
-	char path[PATH_MAX * 2], *text;
+	char path[PATH_MAX * 2], note[1024], inner[1024], *old = NULL, *text = NULL;
+	size_t oldlen = 0;
 	struct stat st;
 	int r;
 
@@ -258,22 +290,27 @@ static int save_before(const struct opts *o, const struct machine *m, struct nic
 		char dir[PATH_MAX * 2];
 
 		snprintf(path, sizeof(path), "%s", sr_path(DEFAULT_SAVE));
-		if (stat(path, &st) == 0) {
-			printf("keeping the state saved earlier in %s\n", path);
-			return 0;
-		}
 		snprintf(dir, sizeof(dir), "%s", sr_path("/var/lib/irqspread"));
-		if (mkdir_p(dir))
+		if (stat(path, &st) && mkdir_p(dir))
 			return errf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
 	}
-	text = state_dump(m, nics, n);
-	if (!text)
-		return errf(err, errlen, "out of memory");
-	r = write_file_atomic(path, text, err, errlen);
-	free(text);
-	if (!r)
-		printf("saved the current state to %s\n", path);
-	return r;
+	if (stat(path, &st) == 0 && !(o->given & O_REPLACE) &&
+	    read_plain(path, &old, &oldlen, err, errlen))
+		return -1;
+	r = state_merge(old, oldlen, path, m, nics, n, &text, note, sizeof(note),
+			inner, sizeof(inner));
+	free(old);
+	if (r)
+		return errf(err, errlen, "%s; nothing written (--replace-saved saves the current state over it)",
+			    inner);
+	if (text) {
+		r = write_file_atomic(path, text, err, errlen);
+		free(text);
+		if (r)
+			return -1;
+	}
+	printf("%s\n", note);
+	return 0;
 }
 
 static int do_plan(const struct opts *o, const struct verb *v, const struct machine *m,
@@ -288,6 +325,7 @@ static int do_plan(const struct opts *o, const struct verb *v, const struct mach
 	    plan_build(m, nics, n, &po, &p, err, sizeof(err)))
 		return fail(err);
 	irqbalance_warning(stderr, m, "irqspread: ");
+	queue_warnings(stderr, nics, n, "irqspread: ");
 	if (strcmp(v->name, "check") == 0) {
 		if (p.ndiff) {
 			plan_text(stdout, &p, false);
@@ -318,6 +356,7 @@ static int do_plan(const struct opts *o, const struct verb *v, const struct mach
 		plan_free(&p);
 		return 0;
 	}
+	apply_hold_signals();
 	if (save_before(o, m, nics, n, err, sizeof(err))) {
 		plan_free(&p);
 		return fail(err);
@@ -411,6 +450,7 @@ static int do_restore(const struct opts *o, const struct machine *m)
 		printf("nothing to do: all %zu files already hold the values saved in %s\n", p.n, file);
 		done = 0;
 	} else {
+		apply_hold_signals();
 		done = apply_plan(&p, stdout, err, sizeof(err));
 		if (done >= 0)
 			printf("restored %d file%s from %s\n", done, done == 1 ? "" : "s", file);

@@ -2,9 +2,16 @@
 /* The machine and its NICs, read from /proc and /sys. */
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #include "irqname.h"
 #include "model.h"
@@ -136,8 +143,11 @@ static int load_topology(struct machine *m, char *err, size_t errlen)
 	int c;
 
 	m->thread_rank = calloc((size_t)m->nr_cpu_ids, sizeof(int));
-	if (!m->thread_rank)
+	m->core_of = calloc((size_t)m->nr_cpu_ids, sizeof(int));
+	if (!m->thread_rank || !m->core_of)
 		return errf(err, errlen, "out of memory");
+	for (c = 0; c < m->nr_cpu_ids; c++)
+		m->core_of[c] = c;
 	m->threads_per_core = 1;
 	for_each_cpu(c, &m->online) {
 		struct cpuset sib;
@@ -156,6 +166,9 @@ static int load_topology(struct machine *m, char *err, size_t errlen)
 			if (s < c)
 				rank++;
 		m->thread_rank[c] = rank;
+		s = cpuset_next(&sib, 0);
+		if (s >= 0 && s < m->nr_cpu_ids)
+			m->core_of[c] = s;
 		if (rank)
 			cpuset_set(&m->smt_siblings, c);
 		if (cpuset_count(&sib) > m->threads_per_core)
@@ -229,6 +242,8 @@ int machine_load(struct machine *m, char *err, size_t errlen)
 	if (read_opt("/proc/sys/net/core/rps_sock_flow_entries", &m->rps_sock_raw,
 		     err, errlen) < 0)
 		goto fail;
+	if (read_opt("/proc/sys/kernel/random/boot_id", &m->boot_id, err, errlen) < 0)
+		goto fail;
 	find_irqbalance(m);
 	r = sr_read("/proc/interrupts", &buf, &len);
 	if (r) {
@@ -251,7 +266,9 @@ void machine_free(struct machine *m)
 {
 	free(m->nodes);
 	free(m->thread_rank);
+	free(m->core_of);
 	free(m->rps_sock_raw);
+	free(m->boot_id);
 	intr_free(&m->intr);
 	memset(m, 0, sizeof(*m));
 }
@@ -324,6 +341,67 @@ static void parent_of(const char *path, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/*
+ * The MAC the NIC was made with, which an admin or a bond does not change:
+ * what a saved state is keyed by. sysfs does not show it; ethtool -P asks
+ * the driver with ETHTOOL_GPERMADDR. Under --sysroot there is no driver to
+ * ask: a fixture's address is its permanent one when addr_assign_type says
+ * so (NET_ADDR_PERM, 0).
+ */
+static int load_perm_address(struct nic *n, char *err, size_t errlen)
+{
+	union {
+		struct ethtool_perm_addr epa;
+		unsigned char buf[sizeof(struct ethtool_perm_addr) + 32];
+	} u;
+	struct ifreq ifr;
+	char out[3 * 32];
+	bool zero = true;
+	int fd, r;
+
+	n->perm_address = NULL;
+	if (sr_is_fake()) {
+		char path[PATH_MAX], *v;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/addr_assign_type", n->name);
+		r = read_opt(path, &v, err, errlen);
+		if (r)
+			return r < 0 ? -1 : 0;
+		if (strcmp(v, "0") == 0 && n->address) {
+			n->perm_address = strdup(n->address);
+			if (!n->perm_address) {
+				free(v);
+				return errf(err, errlen, "out of memory");
+			}
+		}
+		free(v);
+		return 0;
+	}
+	memset(&u, 0, sizeof(u));
+	memset(&ifr, 0, sizeof(ifr));
+	u.epa.cmd = ETHTOOL_GPERMADDR;
+	u.epa.size = 32;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", n->name);
+	ifr.ifr_data = (char *)&u;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;	/* no permanent MAC known: the address stands in */
+	r = ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
+	if (r || !u.epa.size || u.epa.size > 32)
+		return 0;
+	for (unsigned int i = 0; i < u.epa.size; i++) {
+		/* "xx" then ":xx": byte i starts at 3 * i - 1 after the first. */
+		snprintf(out + (i ? 3 * i - 1 : 0), sizeof(out) - (i ? 3 * i - 1 : 0), "%s%02x",
+			 i ? ":" : "", u.epa.data[i]);
+		zero &= u.epa.data[i] == 0;
+	}
+	if (zero)
+		return 0;
+	n->perm_address = strdup(out);
+	return n->perm_address ? 0 : errf(err, errlen, "out of memory");
+}
+
 static int load_identity(struct nic *n, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 32], dev[PATH_MAX], parent[PATH_MAX], drv[128], *v;
@@ -375,7 +453,7 @@ static int load_identity(struct nic *n, char *err, size_t errlen)
 	}
 	n->node = (int)node;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/address", n->name);
-	if (read_opt(path, &n->address, err, errlen) < 0)
+	if (read_opt(path, &n->address, err, errlen) < 0 || load_perm_address(n, err, errlen))
 		return -1;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/threaded", n->name);
 	r = read_opt(path, &v, err, errlen);
@@ -478,6 +556,45 @@ static bool has_irq(const struct nic_irq *v, size_t n, int irq)
 	return false;
 }
 
+__attribute__((format(printf, 2, 3)))
+static void nic_warn(struct nic *n, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (n->nwarn >= sizeof(n->warn) / sizeof(n->warn[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	n->warn[n->nwarn] = strdup(buf);
+	n->nwarn += n->warn[n->nwarn] != NULL;
+}
+
+/*
+ * A vector that by its name serves the device, not a queue: ENA's
+ * ena-mgmnt, mlx5's mlx5_async/ctrl, the misc/link/config/admin vectors
+ * of Intel, virtio and others. In the msi_irqs fallback (names of the
+ * driver not recognised) these must not be taken for queue vectors.
+ */
+static bool admin_name(const char *name)
+{
+	static const char *const words[] = {
+		"mgmnt", "mgmt", "async", "ctrl", "misc", "config", "admin", "link",
+		"-aq", "_aq", "ptp", "mbx", "mailbox",
+	};
+	char low[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(low) - 1 && name[i]; i++)
+		low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+	low[i] = '\0';
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(low, words[i]))
+			return true;
+	return false;
+}
+
 /* Unknown naming: every MSI vector of the device, queue unknown. */
 static int irqs_from_msi(const struct machine *m, struct nic *n, char *err, size_t errlen)
 {
@@ -501,22 +618,34 @@ static int irqs_from_msi(const struct machine *m, struct nic *n, char *err, size
 	for (size_t i = 0; i < nn; i++) {
 		const struct intr_row *row;
 		struct nic_irq *q;
+		bool admin;
 		long irq;
 
 		if (parse_int(names[i], 0, INT_MAX, &irq) || has_irq(n->other, n->nother, (int)irq))
 			continue;
 		row = intr_find(&m->intr, (int)irq);
-		q = add_irq(&n->irqs, &n->nirq, (int)irq, row ? row->name : "");
+		admin = row && admin_name(row->name);
+		if (admin)
+			q = add_irq(&n->other, &n->nother, (int)irq, row->name);
+		else
+			q = add_irq(&n->irqs, &n->nirq, (int)irq, row ? row->name : "");
 		if (!q) {
 			sr_list_free(names, nn);
 			return errf(err, errlen, "out of memory");
 		}
-		q->role = ROLE_UNKNOWN;
+		q->role = admin ? ROLE_OTHER : ROLE_UNKNOWN;
 		q->row = row;
+		if (admin)
+			nic_warn(n, "IRQ %d '%s' of %s's msi_irqs is named as a device vector, "
+				 "not a queue's: left alone", (int)irq, row->name, n->name);
 	}
 	sr_list_free(names, nn);
 	n->fallback = true;
 	n->naming = "msi_irqs";
+	if (n->nirq > (size_t)(n->nrx > n->ntx ? n->nrx : n->ntx))
+		nic_warn(n, "%zu msi_irqs vectors taken as queue vectors for %d rx and %d tx queues: "
+			 "some may be device vectors (name the CPUs with --cpus, or use irq-only with care)",
+			 n->nirq, n->nrx, n->ntx);
 	return 0;
 }
 
@@ -550,6 +679,72 @@ static int load_affinity(struct nic_irq *q, char *err, size_t errlen)
 		free(v);
 	}
 	return 0;
+}
+
+/*
+ * A row whose name is not one of the NIC's vectors alone, but has one in
+ * it: "ens5-Tx-Rx-3, foo" (a shared IRQ, actions joined by ", ") or a name
+ * with a space in it. The vector is not moved (another action shares it,
+ * or the name is not the driver's), but that must not go unsaid. Returns
+ * the queue, or -1.
+ */
+static int dropped_queue(const char *name, const struct nic_id *id)
+{
+	char buf[256], *save = NULL, *tok;
+	const char *naming;
+	int queue;
+
+	if (!strpbrk(name, ", ") || strlen(name) >= sizeof(buf))
+		return -1;
+	memcpy(buf, name, strlen(name) + 1);
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		int role = irqname_match(tok, id, &queue, &naming);
+
+		if (role >= 0 && role != ROLE_OTHER && queue >= 0)
+			return queue;
+	}
+	return -1;
+}
+
+/* Say which rx queues have no vector of their own, and why if known. */
+static void check_queues(const struct machine *m, struct nic *n, const struct nic_id *id)
+{
+	bool *have, *dropped;
+	size_t nq = (size_t)n->nrx;
+
+	if (n->fallback || !n->nirq || !nq)
+		return;
+	have = calloc(nq, sizeof(bool));
+	dropped = calloc(nq, sizeof(bool));
+	if (!have || !dropped)
+		goto out;
+	for (size_t i = 0; i < n->nirq; i++)
+		if ((n->irqs[i].role == ROLE_TXRX || n->irqs[i].role == ROLE_RX) &&
+		    n->irqs[i].queue >= 0 && (size_t)n->irqs[i].queue < nq)
+			have[n->irqs[i].queue] = true;
+	for (size_t i = 0; i < m->intr.nrows; i++) {
+		const struct intr_row *row = &m->intr.rows[i];
+		int q;
+
+		if (row->irq < 0)
+			continue;
+		q = dropped_queue(row->name, id);
+		if (q < 0)
+			continue;
+		nic_warn(n, "IRQ %d '%s' is a queue vector of %s but not named as %s alone "
+			 "(shared with another action, or a space in the name): left alone",
+			 row->irq, row->name, n->name, n->naming ? n->naming : "its driver");
+		if ((size_t)q < nq)
+			dropped[q] = true;
+	}
+	for (size_t q = 0; q < nq; q++)
+		if (!have[q] && !dropped[q])
+			nic_warn(n, "rx-%zu has no IRQ of its own in /proc/interrupts "
+				 "(%s naming): its IRQ, if any, is left alone", q,
+				 n->naming ? n->naming : "no");
+out:
+	free(have);
+	free(dropped);
 }
 
 static int load_irqs(const struct machine *m, struct nic *n, char *err, size_t errlen)
@@ -593,6 +788,7 @@ static int load_irqs(const struct machine *m, struct nic *n, char *err, size_t e
 	for (size_t i = 0; i < n->nother; i++)
 		if (load_affinity(&n->other[i], err, errlen))
 			return -1;
+	check_queues(m, n, &id);
 	return 0;
 }
 
@@ -632,6 +828,11 @@ int nic_load(const struct machine *m, const char *name, struct nic **out,
 		nic_free(n);
 		return -1;
 	}
+	if (n->threaded == 1)
+		nic_warn(n, "%s has threaded NAPI on: its NAPI polls run in napi/%s-* kthreads "
+			 "wherever the scheduler puts them, so IRQ affinity no longer decides "
+			 "where rx work runs (pin the kthreads, or echo 0 > threaded)",
+			 n->name, n->name);
 	*out = n;
 	return 0;
 }
@@ -659,9 +860,12 @@ void nic_free(struct nic *n)
 	free(n->tx);
 	irqs_free(n->irqs, n->nirq);
 	irqs_free(n->other, n->nother);
+	for (size_t i = 0; i < n->nwarn; i++)
+		free(n->warn[i]);
 	free(n->name);
 	free(n->driver);
 	free(n->address);
+	free(n->perm_address);
 	free(n->bus);
 	free(n->pci);
 	free(n->devpath);
@@ -713,4 +917,28 @@ void nics_free(struct nic **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		nic_free(v[i]);
 	free(v);
+}
+
+long netdev_rfs_flows(const char *name)
+{
+	char path[PATH_MAX], **names, *v;
+	size_t n;
+	long sum = 0, cnt;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", name);
+	if (sr_list(path, &names, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(names[i], "rx-", 3) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/%s/rps_flow_cnt", name,
+			 names[i]);
+		if (sr_read_value(path, &v))
+			continue;
+		if (!parse_int(v, 0, 1L << 30, &cnt) && sum < (1L << 40))
+			sum += cnt;
+		free(v);
+	}
+	sr_list_free(names, n);
+	return sum;
 }

@@ -20,10 +20,12 @@ struct machine {
 	size_t nnodes;
 	struct node *nodes;
 	int *thread_rank;	/* per CPU: 0 for a core's first thread, 1.. siblings */
+	int *core_of;		/* per CPU: the lowest thread of its core */
 	int threads_per_core;
 	struct cpuset smt_siblings; /* every CPU that is not its core's first thread */
 	long irqbalance_pid;	/* 0 when not running */
 	char *rps_sock_raw;	/* NULL without CONFIG_RFS */
+	char *boot_id;		/* /proc/sys/kernel/random/boot_id, NULL if absent */
 	struct intr_table intr;
 };
 
@@ -61,6 +63,7 @@ struct txq {
 
 struct nic {
 	char *name, *driver, *address;
+	char *perm_address;	/* permanent MAC (ETHTOOL_GPERMADDR), NULL if unknown */
 	char *bus;		/* the device's own name: 0000:00:05.0, virtio0 */
 	char *pci;		/* the PCI function under it, or NULL */
 	char *devpath;		/* /sys/devices/... of the device */
@@ -76,6 +79,8 @@ struct nic {
 	struct nic_irq *other;
 	const char *naming;	/* which IRQ naming matched */
 	bool fallback;		/* IRQs came from msi_irqs */
+	size_t nwarn;		/* queues whose IRQ was not taken, and why */
+	char *warn[8];
 	int combined, rx_only, tx_only;
 };
 
@@ -94,5 +99,12 @@ void nic_free(struct nic *n);
 int nics_load(const struct machine *m, char **names, size_t count,
 	      struct nic ***out, size_t *n, char *err, size_t errlen);
 void nics_free(struct nic **v, size_t n);
+
+/*
+ * The RFS flows a netdev is set up for: the sum of its rx queues'
+ * rps_flow_cnt (virtual devices too). Best effort: a queue that cannot be
+ * read counts 0, as a netdev without RFS does.
+ */
+long netdev_rfs_flows(const char *name);
 
 #endif

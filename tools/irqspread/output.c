@@ -35,6 +35,13 @@ static const char *role_name(enum irq_role r)
 	return "other";
 }
 
+void queue_warnings(FILE *f, struct nic *const *nics, size_t n, const char *indent)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < nics[i]->nwarn; k++)
+			fprintf(f, "%swarning: %s\n", indent, nics[i]->warn[k]);
+}
+
 void irqbalance_warning(FILE *f, const struct machine *m, const char *indent)
 {
 	if (m->irqbalance_pid)
@@ -93,6 +100,8 @@ static void nic_text(FILE *f, const struct machine *m, const struct nic *n)
 			n->driver, n->nirq, n->devpath);
 	else if (!n->nirq)
 		fprintf(f, "  notice: no queue IRQs found for %s\n", n->name);
+	for (size_t i = 0; i < n->nwarn; i++)
+		fprintf(f, "  warning: %s\n", n->warn[i]);
 	for (size_t i = 0; i < n->nirq; i++)
 		irq_text(f, m, &n->irqs[i], false);
 	for (size_t i = 0; i < n->nother; i++)
@@ -218,6 +227,13 @@ static json_object *nic_json(const struct machine *m, const struct nic *n)
 			       n->threaded < 0 ? NULL : json_object_new_boolean(n->threaded));
 	json_object_object_add(o, "irq_naming", jstr(n->naming));
 	json_object_object_add(o, "msi_irqs_fallback", json_object_new_boolean(n->fallback));
+	if (n->nwarn) {
+		json_object *w = json_object_new_array();
+
+		for (size_t i = 0; i < n->nwarn; i++)
+			json_object_array_add(w, json_object_new_string(n->warn[i]));
+		json_object_object_add(o, "warnings", w);
+	}
 	json_object_object_add(q, "combined", json_object_new_int(n->combined));
 	json_object_object_add(q, "rx", json_object_new_int(n->rx_only));
 	json_object_object_add(q, "tx", json_object_new_int(n->tx_only));

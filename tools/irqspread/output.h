@@ -15,6 +15,8 @@ int show_json(FILE *f, const struct machine *m, struct nic **nics, size_t n);
 void plan_text(FILE *f, const struct plan *p, bool notes);
 int plan_json(FILE *f, const struct plan *p);
 
+/* Each NIC's warnings about queue vectors not taken, one line each. */
+void queue_warnings(FILE *f, struct nic *const *nics, size_t n, const char *indent);
 void irqbalance_warning(FILE *f, const struct machine *m, const char *indent);
 
 #endif

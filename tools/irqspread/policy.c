@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "sysroot.h"
 #include "util.h"
 
 static const char *const policy_names[] = {
@@ -199,6 +200,12 @@ void plan_free(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Every netdev, virtual ones too: they can have RFS of their own. */
+static int nic_names_all(char ***names, size_t *n)
+{
+	return sr_list("/sys/class/net", names, n);
+}
+
 static long roundup_pow2(long v)
 {
 	long r = 1;
@@ -290,18 +297,16 @@ static int *ordered_cpus(const struct machine *m, const struct cpuset *s, int *n
 	return v;
 }
 
-static int plan_irqs(const struct machine *m, struct plan *p, int i, int *cpu_for)
+static int plan_irqs(const struct machine *m, struct plan *p, int i, const int *ord,
+		     int ncand, int *cpu_for)
 {
 	struct nic_plan *np = &p->nics[i];
 	const struct nic *n = np->nic;
-	int ncand, *ord = ordered_cpus(m, &np->cands, &ncand);
 	bool shared;
 	char why[320], path[64];
 
-	if (!ord || !ncand) {
-		free(ord);
+	if (!ncand)
 		return -1;
-	}
 	shared = n->nirq > (size_t)ncand;
 	for (size_t k = 0; k < n->nirq; k++) {
 		const struct nic_irq *q = &n->irqs[k];
@@ -318,12 +323,9 @@ static int plan_irqs(const struct machine *m, struct plan *p, int i, int *cpu_fo
 			 m->thread_rank[c] ? "SMT sibling" : "core",
 			 shared ? ", more vectors than CPUs" : "");
 		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", q->irq);
-		if (plan_add(p, i, CH_IRQ, path, q->aff_raw, cpulist_str(&one), why)) {
-			free(ord);
+		if (plan_add(p, i, CH_IRQ, path, q->aff_raw, cpulist_str(&one), why))
 			return -1;
-		}
 	}
-	free(ord);
 	if (n->nirq) {
 		char a[256];
 
@@ -336,28 +338,136 @@ static int plan_irqs(const struct machine *m, struct plan *p, int i, int *cpu_fo
 	return 0;
 }
 
-static int plan_rps(const struct machine *m, struct plan *p, int i, long flows)
+/* The index in m->nodes of @cpu's node, or -1. */
+static int node_index(const struct machine *m, int cpu)
+{
+	for (size_t i = 0; i < m->nnodes; i++)
+		if (cpuset_has(&m->nodes[i].cpus, cpu))
+			return (int)i;
+	return -1;
+}
+
+/* The CPU the rx work of queue @q is interrupted on, or -1. */
+static int rx_irq_cpu(const struct nic *n, const int *cpu_for, int q)
+{
+	for (size_t k = 0; cpu_for && k < n->nirq; k++)
+		if ((n->irqs[k].role == ROLE_TXRX || n->irqs[k].role == ROLE_RX) &&
+		    n->irqs[k].queue == q)
+			return cpu_for[k];
+	return -1;
+}
+
+/*
+ * Each rx queue steers to the RPS CPUs of its IRQ CPU's node (scaling.rst:
+ * stay in the interrupting CPU's memory domain). Every node must have at
+ * least as many of them as it has queues, or RPS would funnel the queues
+ * onto fewer CPUs than RSS already uses. @masks gets one set per queue;
+ * returns false, with the first node short in *short_node, when it fails.
+ */
+static bool rps_masks(const struct machine *m, const struct nic *n, const int *cpu_for,
+		      const struct cpuset *pool, struct cpuset *masks, int *short_node,
+		      int *have, int *need)
+{
+	int nn = (int)m->nnodes;
+	int *queues = calloc((size_t)nn + 1, sizeof(int)), single = 0;
+
+	if (!queues)
+		return false;
+	for (int q = 0; q < n->nrx; q++) {
+		int c = rx_irq_cpu(n, cpu_for, q), x = c >= 0 ? node_index(m, c) : -1;
+
+		if (x >= 0 && nn > 1) {
+			cpuset_and(&masks[q], pool, &m->nodes[x].cpus);
+			queues[x]++;
+		} else {
+			masks[q] = *pool;	/* one node, or the queue's CPU unknown */
+			single++;
+		}
+	}
+	*short_node = -2;
+	if (single && cpuset_count(pool) < single) {
+		*short_node = -1;
+		*have = cpuset_count(pool);
+		*need = single;
+	}
+	for (int x = 0; x < nn && *short_node == -2; x++) {
+		struct cpuset on;
+
+		cpuset_and(&on, pool, &m->nodes[x].cpus);
+		if (queues[x] && cpuset_count(&on) < queues[x]) {
+			*short_node = m->nodes[x].id;
+			*have = cpuset_count(&on);
+			*need = queues[x];
+		}
+	}
+	free(queues);
+	return *short_node == -2;
+}
+
+static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
+		    const int *cpu_for, const struct cpuset *all_irq)
 {
 	struct nic_plan *np = &p->nics[i];
 	const struct nic *n = np->nic;
-	int ncand = cpuset_count(&np->cands);
-	char why[320], path[320];
+	int ncand = cpuset_count(&np->cands), c, short_node = -2, have = 0, need = 0;
+	struct cpuset free_cpus, sib, pool, *masks;
+	bool with_sib = false, *core_irq;
+	char why[512], path[320], a[256], b[256];
 
 	if (!n->nrx)
 		return 0;
-	np->rps_on = n->nrx < ncand;
+	masks = calloc((size_t)n->nrx, sizeof(*masks));
+	if (!masks)
+		return -1;
+	/* CPUs without NIC IRQs (of any NIC planned), then no SMT sibling of one. */
+	cpuset_andnot(&free_cpus, &np->cands, all_irq);
+	core_irq = calloc((size_t)m->nr_cpu_ids, sizeof(bool));
+	if (!core_irq) {
+		free(masks);
+		return -1;
+	}
+	for_each_cpu(c, all_irq)
+		if (c < m->nr_cpu_ids)
+			core_irq[m->core_of[c]] = true;
+	cpuset_zero(&sib);
+	for_each_cpu(c, &free_cpus)
+		if (c < m->nr_cpu_ids && core_irq[m->core_of[c]])
+			cpuset_set(&sib, c);
+	free(core_irq);
+	cpuset_andnot(&pool, &free_cpus, &sib);
 	cpuset_zero(&np->rps);
-	if (np->rps_on) {
-		cpuset_andnot(&np->rps, &np->cands, &np->irq_cpus);
-		np->rps_on = !cpuset_empty(&np->rps);
+	np->rps_on = n->nrx < ncand &&
+		     rps_masks(m, n, cpu_for, &pool, masks, &short_node, &have, &need);
+	if (!np->rps_on && n->nrx < ncand && !cpuset_empty(&sib)) {
+		/* Nothing else is left: siblings of IRQ CPUs, said so. */
+		with_sib = rps_masks(m, n, cpu_for, &free_cpus, masks, &short_node, &have, &need);
+		np->rps_on = with_sib;
 	}
 	if (np->rps_on) {
-		char a[256];
-
+		for (int q = 0; q < n->nrx; q++)
+			cpuset_or(&np->rps, &np->rps, &masks[q]);
 		np->flow_cnt = roundup_pow2(flows / n->nrx > 0 ? flows / n->nrx : 1);
-		snprintf(why, sizeof(why), "RPS to CPUs without NIC IRQs: %s", list_of(&np->rps, a, sizeof(a)));
+		list_of(&np->rps, a, sizeof(a));
+		snprintf(why, sizeof(why), "RPS to CPUs without NIC IRQs%s: %s",
+			 with_sib ? " (SMT siblings of IRQ CPUs: nothing else is left)" : "", a);
 		plan_note(p, i, "RPS on: %d rx queues < %d CPUs, steering to %s; RFS %ld flows per queue",
 			  n->nrx, ncand, a, np->flow_cnt);
+		if (with_sib)
+			plan_note(p, i, "RPS includes SMT siblings of IRQ CPUs (%s): no other CPU is left",
+				  list_of(&sib, b, sizeof(b)));
+	} else if (n->nrx < ncand && short_node != -2 && !cpuset_empty(&free_cpus)) {
+		np->flow_cnt = 0;
+		if (short_node >= 0)
+			snprintf(b, sizeof(b), " on node %d", short_node);
+		else
+			b[0] = '\0';
+		snprintf(why, sizeof(why), "RPS off: %d CPU%s without NIC IRQs%s for %d rx queue%s",
+			 have, have == 1 ? "" : "s", b, need, need == 1 ? "" : "s");
+		list_of(&free_cpus, a, sizeof(a));
+		plan_note(p, i, "RPS off: only %d CPU%s without NIC IRQs%s for %s%d rx queue%s (%s%s): "
+			  "RPS would funnel them onto fewer CPUs than RSS uses", have,
+			  have == 1 ? "" : "s", b, short_node >= 0 ? "its " : "", need,
+			  need == 1 ? "" : "s", short_node >= 0 ? "on any node: " : "", a);
 	} else if (n->nrx < ncand) {
 		np->flow_cnt = 0;
 		snprintf(why, sizeof(why), "RPS off: every usable CPU takes a NIC IRQ");
@@ -371,11 +481,20 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows)
 			  n->nrx, n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s");
 	}
 	for (int q = 0; q < n->nrx; q++) {
+		struct cpuset none;
+
+		cpuset_zero(&none);
+		if (np->rps_on && !cpuset_equal(&masks[q], &np->rps))
+			snprintf(why, sizeof(why), "RPS to CPUs without NIC IRQs on rx-%d's node: %s",
+				 q, list_of(&masks[q], a, sizeof(a)));
 		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d/rps_cpus", n->name, q);
 		if (plan_add(p, i, CH_RPS, path, n->rx[q].rps_raw,
-			     cpumask_str(&np->rps, m->nr_cpu_ids), why))
+			     cpumask_str(np->rps_on ? &masks[q] : &none, m->nr_cpu_ids), why)) {
+			free(masks);
 			return -1;
+		}
 	}
+	free(masks);
 	if (np->rps_on)
 		snprintf(why, sizeof(why), "RFS: %ld flows over %d rx queues", flows, n->nrx);
 	else
@@ -481,50 +600,314 @@ static int plan_off(const struct machine *m, struct plan *p, int i)
 	return 0;
 }
 
+/*
+ * rps_sock_flow_entries is one table for the whole machine: it must hold
+ * the flows of every netdev with RFS, not just the ones planned, and what
+ * an admin set is theirs. So it is the largest of the current value, what
+ * the planned NICs ask for and what every other netdev's rps_flow_cnt adds
+ * up to; it only grows, and "off" on one NIC never takes it from another.
+ */
+static int plan_sock(const struct machine *m, struct plan *p, struct nic **nics, size_t nnic)
+{
+	long cur = 0, want = roundup_pow2(p->flows), other = 0, target;
+	char **names, why[320], num[32], who[80] = "";
+	size_t n;
+
+	if (!m->rps_sock_raw)
+		return 0;
+	if (!parse_long(m->rps_sock_raw, &cur) || cur < 0)
+		cur = 0;
+	if (!nic_names_all(&names, &n)) {
+		for (size_t i = 0; i < n; i++) {
+			bool planned = false;
+			long f;
+
+			/* A planned NIC's flows are what the plan gives it. */
+			for (size_t k = 0; k < nnic; k++)
+				planned |= strcmp(nics[k]->name, names[i]) == 0;
+			f = planned ? 0 : roundup_pow2(netdev_rfs_flows(names[i]));
+			if (f > other && f > 1) {
+				other = f;
+				snprintf(who, sizeof(who), "%s", names[i]);
+			}
+		}
+		sr_list_free(names, n);
+	}
+	target = want;
+	if (other > target)
+		target = other;
+	if (cur > target)
+		target = cur;
+	if (target == want)
+		snprintf(why, sizeof(why), "RFS table for %ld flows (machine-wide)", p->flows);
+	else if (target == cur)
+		snprintf(why, sizeof(why),
+			 "RFS table kept at %ld, it covers %ld flows (machine-wide, only grown)",
+			 cur, p->flows);
+	else
+		snprintf(why, sizeof(why), "RFS table for the %ld flows %s is set up for (machine-wide)",
+			 other, who);
+	snprintf(num, sizeof(num), "%ld", target);
+	return plan_add(p, -1, CH_SOCK, "/proc/sys/net/core/rps_sock_flow_entries",
+			m->rps_sock_raw, strdup(num), why);
+}
+
+/* Names of the NICs in @grp but @self, for a note. */
+static const char *others(struct nic **nics, const size_t *grp, size_t k, size_t self,
+			  char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t g = 0; g < k && used < len; g++)
+		if (grp[g] != self)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 nics[grp[g]]->name);
+	return buf;
+}
+
+/*
+ * NICs planned together get IRQ CPUs of their own: the NICs with the same
+ * usable CPUs (one node, or --cpus) take consecutive slices of them, cores
+ * first, each as many CPUs as it has queue vectors. When the CPUs do not
+ * go round, they are split in proportion to the vectors (at least one
+ * each), and a NIC's vectors wrap within its part. Only with more NICs
+ * than CPUs do they share. ord[i]/nord[i] get each NIC's CPUs in order.
+ */
+static int share_cpus(const struct machine *m, struct plan *p, struct nic **nics, size_t nnic,
+		      int **ord, int *nord)
+{
+	size_t *grp = calloc(nnic + 1, sizeof(size_t)), *idx = calloc(nnic + 1, sizeof(size_t));
+	bool *done = calloc(nnic + 1, sizeof(bool));
+	char names[256];
+
+	if (!grp || !done || !idx)
+		goto oom;
+	/* By name, so the plan does not depend on which NICs were named first. */
+	for (size_t i = 0; i < nnic; i++) {
+		size_t at = i;
+
+		while (at && strcmp(nics[idx[at - 1]]->name, nics[i]->name) > 0) {
+			idx[at] = idx[at - 1];
+			at--;
+		}
+		idx[at] = i;
+	}
+	for (size_t ii = 0; ii < nnic; ii++) {
+		size_t i = idx[ii], k = 0, total = 0;
+		int n, *all, off = 0, left;
+
+		if (done[i])
+			continue;
+		for (size_t jj = ii; jj < nnic; jj++) {
+			size_t j = idx[jj];
+
+			if (!done[j] && cpuset_equal(&p->nics[j].cands, &p->nics[i].cands)) {
+				grp[k++] = j;
+				done[j] = true;
+				total += nics[j]->nirq;
+			}
+		}
+		all = ordered_cpus(m, &p->nics[i].cands, &n);
+		if (!all)
+			goto oom;
+		left = n;
+		for (size_t g = 0; g < k; g++) {
+			size_t j = grp[g];
+			int want;
+
+			bool own = k > 1 && nics[j]->nirq && (size_t)k <= (size_t)n;
+
+			if (!own) {
+				want = n;	/* alone, too many NICs, or nothing to place */
+			} else if (total <= (size_t)n) {
+				want = (int)nics[j]->nirq;
+			} else {
+				/* Proportional, at least one, the rest to the first NICs. */
+				want = (int)((size_t)n * nics[j]->nirq / total);
+				if (want < 1)
+					want = 1;
+				if (want > left - (int)(k - g - 1))
+					want = left - (int)(k - g - 1);
+				if (g == k - 1)
+					want = left;
+			}
+			ord[j] = malloc(sizeof(int) * ((size_t)want + 1));
+			if (!ord[j]) {
+				free(all);
+				goto oom;
+			}
+			memcpy(ord[j], all + (own ? off : 0), sizeof(int) * (size_t)want);
+			nord[j] = want;
+			if (own) {
+				off += want;
+				left -= want;
+			}
+			if (k == 1 || !nics[j]->nirq)
+				continue;
+			others(nics, grp, k, j, names, sizeof(names));
+			if ((size_t)k > (size_t)n)
+				plan_note(p, (int)j, "more NICs than CPUs: IRQ CPUs shared with %s", names);
+			else if (total <= (size_t)n)
+				plan_note(p, (int)j, "planned with %s: IRQ CPUs of its own", names);
+			else
+				plan_note(p, (int)j, "planned with %s: %zu queue IRQs of all NICs for %d CPUs, "
+					  "%d of them for this NIC", names, total, n, want);
+		}
+		free(all);
+	}
+	free(grp);
+	free(idx);
+	free(done);
+	return 0;
+oom:
+	free(grp);
+	free(idx);
+	free(done);
+	return -1;
+}
+
+/*
+ * The NICs not named, loaded so that a plan for some NICs is the plan for
+ * all of them cut down: "apply A; apply B" lands where "apply" does, and
+ * "check A" after "apply" finds no drift. A NIC that does not load is
+ * left out of the sharing (it could not be applied either).
+ */
+static int load_all(const struct machine *m, struct nic **nics, size_t nnic,
+		    struct nic ***all, size_t *nall)
+{
+	char **names, err[256];
+	size_t n;
+
+	*nall = 0;
+	*all = NULL;
+	if (nic_names(&names, &n, err, sizeof(err))) {
+		names = NULL;
+		n = 0;
+	}
+	*all = calloc(nnic + n + 1, sizeof(struct nic *));
+	if (!*all) {
+		sr_list_free(names, n);
+		return -1;
+	}
+	memcpy(*all, nics, nnic * sizeof(struct nic *));
+	*nall = nnic;
+	for (size_t i = 0; i < n; i++) {
+		bool named = false;
+
+		for (size_t k = 0; k < nnic; k++)
+			named |= strcmp(nics[k]->name, names[i]) == 0;
+		if (!named && !nic_load(m, names[i], &(*all)[*nall], err, sizeof(err)))
+			(*nall)++;
+	}
+	sr_list_free(names, n);
+	return 0;
+}
+
+/* Keep the changes and notes of the first @keep NICs and the machine's. */
+static void plan_trim(struct plan *p, size_t keep)
+{
+	size_t w = 0;
+
+	p->ndiff = 0;
+	for (size_t k = 0; k < p->n; k++) {
+		struct change *c = &p->v[k];
+
+		if (c->nic >= (int)keep) {
+			free(c->path);
+			free(c->old);
+			free(c->new);
+			free(c->why);
+			continue;
+		}
+		p->v[w++] = *c;
+		p->ndiff += c->differs;
+	}
+	p->n = w;
+	for (size_t i = keep; i < p->nnic; i++)
+		for (size_t j = 0; j < p->nics[i].nnotes; j++)
+			free(p->nics[i].notes[j]);
+	if (p->nnic > keep)
+		p->nnic = keep;
+}
+
 int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 	       const struct plan_opts *o, struct plan *p, char *err, size_t errlen)
 {
 	bool any_rps = false;
-	char why[128], num[32];
+	int **ord = NULL, *nord = NULL, **cpu_for = NULL;
+	struct nic **named = nics;
+	size_t nnamed = nnic;
+	struct cpuset all_irq;
 
 	plan_init(p, o->policy, nics, nnic);
 	if (!p->nics)
 		return errf(err, errlen, "out of memory");
 	p->flows = o->flows > 0 ? o->flows : DEFAULT_FLOWS;
+	if (o->policy == POLICY_OFF) {
+		for (size_t i = 0; i < nnic; i++)
+			if (plan_off(m, p, (int)i))
+				goto oom;
+		return 0;
+	}
+	/* Planned with every NIC of the machine, the named ones first. */
+	if (load_all(m, named, nnamed, &nics, &nnic))
+		goto oom;
+	plan_free(p);
+	plan_init(p, o->policy, nics, nnic);
+	if (!p->nics)
+		goto oom;
+	p->flows = o->flows > 0 ? o->flows : DEFAULT_FLOWS;
+	ord = calloc(nnic + 1, sizeof(int *));
+	nord = calloc(nnic + 1, sizeof(int));
+	cpu_for = calloc(nnic + 1, sizeof(int *));
+	if (!ord || !nord || !cpu_for)
+		goto oom;
+	for (size_t i = 0; i < nnic; i++)
+		candidates(m, p, (int)i, o);
+	if (share_cpus(m, p, nics, nnic, ord, nord))
+		goto oom;
+	cpuset_zero(&all_irq);
 	for (size_t i = 0; i < nnic; i++) {
-		int *cpu_for = calloc(nics[i]->nirq + 1, sizeof(int));
-		int r;
+		cpu_for[i] = calloc(nics[i]->nirq + 1, sizeof(int));
+		if (!cpu_for[i] || plan_irqs(m, p, (int)i, ord[i], nord[i], cpu_for[i]))
+			goto oom;
+		cpuset_or(&all_irq, &all_irq, &p->nics[i].irq_cpus);
+	}
+	for (size_t i = 0; o->policy == POLICY_SPREAD && i < nnic; i++) {
+		const int *cf = nics[i]->fallback ? NULL : cpu_for[i];
 
-		if (!cpu_for)
+		if (plan_rps(m, p, (int)i, p->flows, cf, &all_irq) || plan_xps(m, p, (int)i, cf))
 			goto oom;
-		if (o->policy == POLICY_OFF) {
-			r = plan_off(m, p, (int)i);
-		} else {
-			candidates(m, p, (int)i, o);
-			r = plan_irqs(m, p, (int)i, cpu_for);
-			if (!r && o->policy == POLICY_SPREAD)
-				r = plan_rps(m, p, (int)i, p->flows) ||
-				    plan_xps(m, p, (int)i, nics[i]->fallback ? NULL : cpu_for);
-		}
-		free(cpu_for);
-		if (r)
-			goto oom;
-		any_rps |= p->nics[i].rps_on;
+		any_rps |= i < nnamed && p->nics[i].rps_on;
 	}
-	/* The socket flow table is machine-wide: the policies only grow it. */
-	if (o->policy == POLICY_SPREAD && any_rps) {
-		snprintf(why, sizeof(why), "RFS table for %ld flows (machine-wide)", p->flows);
-		snprintf(num, sizeof(num), "%ld", roundup_pow2(p->flows));
-		if (plan_add(p, -1, CH_SOCK, "/proc/sys/net/core/rps_sock_flow_entries",
-			     m->rps_sock_raw, strdup(num), why))
-			goto oom;
-	} else if (o->policy == POLICY_OFF) {
-		if (plan_add(p, -1, CH_SOCK, "/proc/sys/net/core/rps_sock_flow_entries",
-			     m->rps_sock_raw, strdup("0"), "kernel default: no RFS (machine-wide)"))
-			goto oom;
+	plan_trim(p, nnamed);
+	if (o->policy == POLICY_SPREAD && any_rps && plan_sock(m, p, named, nnamed))
+		goto oom;
+	for (size_t i = 0; i < nnic; i++) {
+		free(ord[i]);
+		free(cpu_for[i]);
 	}
+	for (size_t i = nnamed; i < nnic; i++)
+		nic_free(nics[i]);
+	free(nics);
+	free(ord);
+	free(nord);
+	free(cpu_for);
 	return 0;
 oom:
+	for (size_t i = 0; ord && cpu_for && i < nnic; i++) {
+		free(ord[i]);
+		free(cpu_for[i]);
+	}
+	if (nics != named) {
+		for (size_t i = nnamed; i < nnic; i++)
+			nic_free(nics[i]);
+		free(nics);
+	}
+	free(ord);
+	free(nord);
+	free(cpu_for);
 	plan_free(p);
 	return errf(err, errlen, "out of memory");
 }

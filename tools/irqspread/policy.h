@@ -30,11 +30,11 @@ struct nic_plan {
 	const struct nic *nic;
 	struct cpuset cands;	/* CPUs the policy may use for this NIC */
 	struct cpuset irq_cpus;
-	struct cpuset rps;	/* empty when RPS is off */
+	struct cpuset rps;	/* empty when RPS is off; every rx queue's targets */
 	bool rps_on;
 	long flow_cnt;
 	size_t nnotes;
-	char *notes[6];
+	char *notes[8];
 };
 
 struct plan {

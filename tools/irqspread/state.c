@@ -26,6 +26,64 @@ static json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+static json_object *nic_obj(const struct machine *m, const struct nic *nc)
+{
+	json_object *o = json_object_new_object(), *irqs = json_object_new_array();
+	json_object *rx = json_object_new_array(), *tx = json_object_new_array();
+
+	if (!o || !irqs || !rx || !tx) {
+		json_object_put(o);
+		json_object_put(irqs);
+		json_object_put(rx);
+		json_object_put(tx);
+		return NULL;
+	}
+	json_object_object_add(o, "name", json_object_new_string(nc->name));
+	json_object_object_add(o, "driver", json_object_new_string(nc->driver));
+	json_object_object_add(o, "bus", json_object_new_string(nc->bus));
+	json_object_object_add(o, "address", str_or_null(nc->address));
+	if (nc->perm_address)
+		json_object_object_add(o, "perm_address", json_object_new_string(nc->perm_address));
+	if (m->boot_id)
+		json_object_object_add(o, "boot_id", json_object_new_string(m->boot_id));
+	json_object_object_add(o, "rx_queues", json_object_new_int(nc->nrx));
+	json_object_object_add(o, "tx_queues", json_object_new_int(nc->ntx));
+	for (size_t k = 0; k < nc->nirq; k++) {
+		json_object *q = json_object_new_object();
+
+		json_object_object_add(q, "irq", json_object_new_int(nc->irqs[k].irq));
+		json_object_object_add(q, "name", json_object_new_string(nc->irqs[k].name));
+		json_object_object_add(q, "smp_affinity_list",
+				       json_object_new_string(nc->irqs[k].aff_raw));
+		json_object_array_add(irqs, q);
+	}
+	json_object_object_add(o, "irqs", irqs);
+	for (int q = 0; q < nc->nrx; q++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "rps_cpus", str_or_null(nc->rx[q].rps_raw));
+		json_object_object_add(e, "rps_flow_cnt", str_or_null(nc->rx[q].flow_raw));
+		json_object_array_add(rx, e);
+	}
+	json_object_object_add(o, "rx", rx);
+	for (int q = 0; q < nc->ntx; q++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "xps_cpus", str_or_null(nc->tx[q].xps_raw));
+		json_object_array_add(tx, e);
+	}
+	json_object_object_add(o, "tx", tx);
+	return o;
+}
+
+static char *to_text(json_object *root)
+{
+	const char *t = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+		JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	return t ? strdup(t) : NULL;
+}
+
 char *state_dump(const struct machine *m, struct nic **nics, size_t n)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
@@ -38,47 +96,15 @@ char *state_dump(const struct machine *m, struct nic **nics, size_t n)
 	json_object_object_add(root, "online", json_object_new_string(online));
 	json_object_object_add(root, "rps_sock_flow_entries", str_or_null(m->rps_sock_raw));
 	for (size_t i = 0; i < n; i++) {
-		const struct nic *nc = nics[i];
-		json_object *o = json_object_new_object(), *irqs = json_object_new_array();
-		json_object *rx = json_object_new_array(), *tx = json_object_new_array();
+		json_object *o = nic_obj(m, nics[i]);
 
-		json_object_object_add(o, "name", json_object_new_string(nc->name));
-		json_object_object_add(o, "driver", json_object_new_string(nc->driver));
-		json_object_object_add(o, "bus", json_object_new_string(nc->bus));
-		json_object_object_add(o, "address", str_or_null(nc->address));
-		json_object_object_add(o, "rx_queues", json_object_new_int(nc->nrx));
-		json_object_object_add(o, "tx_queues", json_object_new_int(nc->ntx));
-		for (size_t k = 0; k < nc->nirq; k++) {
-			json_object *q = json_object_new_object();
-
-			json_object_object_add(q, "irq", json_object_new_int(nc->irqs[k].irq));
-			json_object_object_add(q, "name", json_object_new_string(nc->irqs[k].name));
-			json_object_object_add(q, "smp_affinity_list",
-					       json_object_new_string(nc->irqs[k].aff_raw));
-			json_object_array_add(irqs, q);
-		}
-		json_object_object_add(o, "irqs", irqs);
-		for (int q = 0; q < nc->nrx; q++) {
-			json_object *e = json_object_new_object();
-
-			json_object_object_add(e, "rps_cpus", str_or_null(nc->rx[q].rps_raw));
-			json_object_object_add(e, "rps_flow_cnt", str_or_null(nc->rx[q].flow_raw));
-			json_object_array_add(rx, e);
-		}
-		json_object_object_add(o, "rx", rx);
-		for (int q = 0; q < nc->ntx; q++) {
-			json_object *e = json_object_new_object();
-
-			json_object_object_add(e, "xps_cpus", str_or_null(nc->tx[q].xps_raw));
-			json_object_array_add(tx, e);
-		}
-		json_object_object_add(o, "tx", tx);
+		if (!o)
+			goto done;
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "nics", arr);
 	arr = NULL;
-	out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-		     JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	out = to_text(root);
 done:
 	json_object_put(arr);
 	json_object_put(root);
@@ -158,6 +184,18 @@ static int get_str(struct ctx *c, json_object *o, const char *where, const char 
 	return 0;
 }
 
+/* Like get_str, for a key older files lack: absent or null is NULL. */
+static int get_opt_str(struct ctx *c, json_object *o, const char *where, const char *key,
+		       enum vkind k, char **out)
+{
+	json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return 0;
+	return get_str(c, o, where, key, k, true, out);
+}
+
 static int get_int(struct ctx *c, json_object *o, const char *where, const char *key,
 		   long lo, long hi, long *out)
 {
@@ -214,7 +252,9 @@ static int parse_nic(struct ctx *c, json_object *o, const char *where, struct sa
 	if (get_str(c, o, where, "name", V_NAME, false, &n->name) ||
 	    get_str(c, o, where, "driver", V_TEXT, false, &n->driver) ||
 	    get_str(c, o, where, "bus", V_TEXT, false, &n->bus) ||
-	    get_str(c, o, where, "address", V_TEXT, true, &n->address))
+	    get_str(c, o, where, "address", V_TEXT, true, &n->address) ||
+	    get_opt_str(c, o, where, "perm_address", V_TEXT, &n->perm_address) ||
+	    get_opt_str(c, o, where, "boot_id", V_TEXT, &n->boot_id))
 		return -1;
 	if (get_int(c, o, where, "rx_queues", 0, MAX_QUEUES, &v))
 		return -1;
@@ -237,6 +277,10 @@ static int parse_nic(struct ctx *c, json_object *o, const char *where, struct sa
 		    get_str(c, e, path, "smp_affinity_list", V_CPULIST, false, &q->aff))
 			return -1;
 		q->irq = (int)v;
+		/* IRQs are restored by name: two entries for one name is a forgery. */
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(n->irqs[j].name, q->name) == 0)
+				return bad(c, path, "IRQ name '%.64s' saved twice", q->name);
 	}
 	if (get_array(c, o, where, "rx", MAX_QUEUES, &arr, &len))
 		return -1;
@@ -376,6 +420,8 @@ void state_free(struct saved *s)
 		free(n->driver);
 		free(n->bus);
 		free(n->address);
+		free(n->perm_address);
+		free(n->boot_id);
 	}
 	free(s->nics);
 	free(s->online);
@@ -440,6 +486,10 @@ static int check_nic(const struct saved_nic *sn, const char *file, const struct 
 			    file, sn->name, sn->driver, sn->bus,
 			    sn->address ? sn->address : "no address", n->name, n->driver,
 			    n->bus, n->address ? n->address : "no address");
+	if (sn->perm_address && n->perm_address && strcmp(sn->perm_address, n->perm_address) != 0)
+		return errf(err, errlen,
+			    "%s: it is for %s with permanent MAC %s; here %s has permanent MAC %s",
+			    file, sn->name, sn->perm_address, n->name, n->perm_address);
 	if (sn->nrx != n->nrx || sn->ntx != n->ntx)
 		return errf(err, errlen,
 			    "%s: %s had %d rx and %d tx queues when saved, it has %d and %d now",
@@ -553,6 +603,156 @@ fail:
 	nics_free(v, *nnic);
 	*nnic = 0;
 	return -1;
+}
+
+/* ---- apply's safety copy: kept, merged per NIC, and always restorable ---- */
+
+static json_object *parse_json(const char *buf, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	json_object *root;
+
+	if (!tok)
+		return NULL;
+	root = json_tokener_parse_ex(tok, buf, (int)len);
+	json_tokener_free(tok);
+	return root;
+}
+
+/* The MAC a NIC is known by: the permanent one when both sides know it. */
+static bool same_nic(const struct saved_nic *sn, const struct nic *n)
+{
+	if (sn->perm_address && n->perm_address)
+		return strcmp(sn->perm_address, n->perm_address) == 0;
+	return same(sn->address, n->address) && same(sn->bus, n->bus);
+}
+
+static void add_name(char *buf, size_t len, const char *name)
+{
+	size_t used = strlen(buf);
+
+	if (used < len)
+		snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
+}
+
+/* Would restore take @text? Its own checks, nothing written. */
+static int restorable(const char *text, const char *file, const struct machine *m,
+		      char *err, size_t errlen)
+{
+	struct saved s;
+	struct plan p;
+	struct nic **v;
+	size_t nv;
+	char perr[512];
+
+	if (state_parse(text, strlen(text), &s, perr, sizeof(perr)))
+		return errf(err, errlen, "%s: not a saved irqspread state: %s", file, perr);
+	if (state_plan(&s, file, m, &v, &nv, &p, err, errlen)) {
+		state_free(&s);
+		return -1;
+	}
+	plan_free(&p);
+	nics_free(v, nv);
+	state_free(&s);
+	return 0;
+}
+
+int state_merge(const char *old, size_t oldlen, const char *file, const struct machine *m,
+		struct nic **nics, size_t n, char **out, char *note, size_t notelen,
+		char *err, size_t errlen)
+{
+	char perr[512], added[256] = "", renewed[256] = "", *text = NULL, *l1, *l2;
+	json_object *root = NULL, *arr;
+	struct cpuset was;
+	struct saved s;
+	int r = -1;
+
+	*out = NULL;
+	snprintf(note, notelen, "saved the current state to %s", file);
+	if (!old) {
+		text = state_dump(m, nics, n);
+		if (!text)
+			return errf(err, errlen, "out of memory");
+		goto check;
+	}
+	if (state_parse(old, oldlen, &s, perr, sizeof(perr)))
+		return errf(err, errlen, "%s: not a saved irqspread state: %s", file, perr);
+	/* A file from before a vCPU resize has masks of another width. */
+	if (s.online && cpulist_parse(s.online, strlen(s.online), &was, NULL, 0) == 0 &&
+	    !cpuset_equal(&was, &m->online)) {
+		l1 = cpulist_str(&m->online);
+		errf(err, errlen, "%s: saved with CPUs %s online, but CPUs %s are online now",
+		     file, s.online, l1 ? l1 : "?");
+		free(l1);
+		goto out;
+	}
+	root = parse_json(old, oldlen);
+	if (!root || !json_object_object_get_ex(root, "nics", &arr)) {
+		errf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct saved_nic *sn = NULL;
+		size_t j;
+		json_object *o;
+
+		for (j = 0; j < s.nnic; j++)
+			if (s.nics[j].name && strcmp(s.nics[j].name, nics[i]->name) == 0) {
+				sn = &s.nics[j];
+				break;
+			}
+		/* Kept: this boot's state from before the first apply. */
+		if (sn && (!sn->boot_id || !m->boot_id || !strcmp(sn->boot_id, m->boot_id) ||
+			   !same_nic(sn, nics[i])))
+			continue;
+		o = nic_obj(m, nics[i]);
+		if (!o) {
+			errf(err, errlen, "out of memory");
+			goto out;
+		}
+		if (sn) {
+			json_object_array_put_idx(arr, j, o);
+			add_name(renewed, sizeof(renewed), nics[i]->name);
+		} else {
+			json_object_array_add(arr, o);
+			add_name(added, sizeof(added), nics[i]->name);
+		}
+	}
+	if (!added[0] && !renewed[0]) {
+		snprintf(note, notelen, "keeping the state saved earlier in %s", file);
+		text = strndup(old, oldlen);
+	} else {
+		text = to_text(root);
+		l1 = added[0] ? added : NULL;
+		l2 = renewed[0] ? renewed : NULL;
+		snprintf(note, notelen, "%s%s%s%s%s%s to the state saved in %s",
+			 l1 ? "added the current state of " : "", l1 ? l1 : "",
+			 l1 && l2 ? ", and " : "",
+			 l2 ? "the current state of " : "", l2 ? l2 : "",
+			 l2 ? " (its entry was from an earlier boot)" : "", file);
+	}
+	if (!text) {
+		errf(err, errlen, "out of memory");
+		goto out;
+	}
+check:
+	/* Never keep or write a state that restore would refuse. */
+	if (restorable(text, file, m, err, errlen)) {
+		free(text);
+		text = NULL;
+		goto out;
+	}
+	if (old && !added[0] && !renewed[0]) {
+		free(text);
+		text = NULL;
+	}
+	*out = text;
+	r = 0;
+out:
+	json_object_put(root);
+	if (old)
+		state_free(&s);
+	return r;
 }
 
 int write_file_atomic(const char *path, const char *text, char *err, size_t errlen)

@@ -19,6 +19,8 @@ struct saved_irq {
 
 struct saved_nic {
 	char *name, *driver, *bus, *address;
+	char *perm_address;	/* optional: NULL when not known or not saved */
+	char *boot_id;		/* optional: the boot this entry was saved in */
 	int nrx, ntx;
 	size_t nirq;
 	struct saved_irq *irqs;
@@ -45,6 +47,20 @@ void state_free(struct saved *s);
 int state_plan(const struct saved *s, const char *file, const struct machine *m,
 	       struct nic ***nics, size_t *nnic, struct plan *p,
 	       char *err, size_t errlen);
+
+/*
+ * apply's safety copy in @file: the current state of @nics merged into the
+ * saved state @old (NULL: none yet). An entry already saved for a NIC is
+ * kept, so the file goes on holding every NIC's state from before the first
+ * apply of this boot; an entry from an earlier boot of the same NIC (same
+ * permanent MAC) is replaced by today's state. The result must pass every
+ * check restore makes, and have been saved with the CPUs online now, or
+ * the call fails and *out stays NULL. *out is NULL too when @old already
+ * covers every NIC (nothing to write). @note gets what was done.
+ */
+int state_merge(const char *old, size_t oldlen, const char *file, const struct machine *m,
+		struct nic **nics, size_t n, char **out, char *note, size_t notelen,
+		char *err, size_t errlen);
 
 int write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
 

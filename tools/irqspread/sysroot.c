@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,29 @@ int sr_read_value(const char *rel, char **val)
 	return 0;
 }
 
+/*
+ * IRQSPREAD_SIGNAL_AFTER_WRITE = PATH:SIG (INT, TERM or HUP): after writing
+ * PATH the process sends itself SIG, as a Ctrl-C or a systemd stop in the
+ * middle of an apply would. Honoured only under --sysroot, like the above.
+ */
+static void signal_after(const char *rel)
+{
+	const char *spec = getenv("IRQSPREAD_SIGNAL_AFTER_WRITE"), *colon;
+	size_t rl = strlen(rel);
+
+	if (!spec || !sr_is_fake())
+		return;
+	colon = strrchr(spec, ':');
+	if (!colon || (size_t)(colon - spec) != rl || memcmp(spec, rel, rl) != 0)
+		return;
+	if (strcmp(colon + 1, "INT") == 0)
+		raise(SIGINT);
+	else if (strcmp(colon + 1, "TERM") == 0)
+		raise(SIGTERM);
+	else if (strcmp(colon + 1, "HUP") == 0)
+		raise(SIGHUP);
+}
+
 int sr_write(const char *rel, const char *val)
 {
 	size_t n = strlen(val);
@@ -227,6 +251,8 @@ int sr_write(const char *rel, const char *val)
 	/* sysfs reports some store errors only at close. */
 	if (close(fd) && !e)
 		e = errno;
+	if (!e)
+		signal_after(rel);
 	return -e;
 }
 

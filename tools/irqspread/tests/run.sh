@@ -60,6 +60,11 @@ same_tree() {
 	diff -r --no-dereference "$1" "$2"
 }
 
+# same_live A B: the files irqspread reads and writes, not var/lib/irqspread
+same_live() {
+	same_tree "$1/proc" "$2/proc" && same_tree "$1/sys" "$2/sys"
+}
+
 # run SYSROOT ARGS...: irqspread with stdout in $TMP/out, stderr in $TMP/err, rc in $rc
 run() {
 	root=$1
@@ -146,7 +151,8 @@ t "m7i: irqbalance warning names its pid on stderr" has "warning: irqbalance is 
 t "m7i: NIC on node 1 gets node 1 cores 24-47 first, then SMT siblings 72-79" \
 	has "32 queue IRQs on CPUs 24-47,72-79, one per CPU" "$TMP/out"
 t "m7i: ens5-Tx-Rx-25 lands on SMT sibling 73" has "/proc/irq/50/smp_affinity_list: 79 -> 73  # ens5-Tx-Rx-25 on CPU 73 (SMT sibling)" "$TMP/out"
-t "m7i: RPS to node 1 CPUs without IRQs (80-95)" has "RPS to CPUs without NIC IRQs: 80-95" "$TMP/out"
+t "m7i: 32 queues are not funnelled onto 80-95 (16 CPUs, siblings of IRQ cores): RPS off, said why" \
+	sh -c "grep -q 'RPS off: only 16 CPUs without NIC IRQs on node 1 for its 32 rx queues' '$TMP/out' && ! grep -q 'rps_cpus:' '$TMP/out'"
 t "m7i: ens5-Tx-Rx-4 already on CPU 28 is not rewritten" sh -c "! grep -q '/proc/irq/29/' '$TMP/out'"
 run "$M" show
 t "m7i: show prints the irqbalance warning line" has "  warning: irqbalance is running (pid 812)" "$TMP/out"
@@ -158,10 +164,54 @@ t "isolcpus: IRQs only on housekeeping CPUs 0,1,8,9 (got $cpus)" test "$cpus" = 
 t "isolcpus: 16 queues on 4 CPUs: RPS off" has "RPS off: 16 rx queues >= 4 CPUs" "$TMP/out"
 
 run "$FIX/cpu256" plan
-t "cpu256: RPS mask has 8 comma groups (80-127,192-255)" \
-	has "-> ffffffff,ffffffff,00000000,00000000,ffffffff,ffff0000,00000000,00000000 " "$TMP/out"
+t "cpu256: RPS mask has 8 comma groups (80-127,208-255)" \
+	has "-> ffffffff,ffff0000,00000000,00000000,ffffffff,ffff0000,00000000,00000000 " "$TMP/out"
+t "cpu256: RPS leaves out 192-207, SMT siblings of the IRQ CPUs 64-79" \
+	has "RPS on: 16 rx queues < 128 CPUs, steering to 80-127,208-255;" "$TMP/out"
 t "cpu256: bnxt_en queue 15 on CPU 79 of node 1" has "ens2f0np0-TxRx-15 on CPU 79 (core)" "$TMP/out"
+run "$FIX/cpu256" plan --cpus 0-7,128-135,64-79
+t "cpu256: each rx queue steers within its IRQ CPU's node (rx-0 node 0: 128-135)" \
+	has "rx-0/rps_cpus: 00000000,00000000,00000000,00000000,ffffffff,ffffffff,00000000,00000000 -> 00000000,00000000,00000000,000000ff,00000000,00000000,00000000,00000000  # RPS to CPUs without NIC IRQs on rx-0's node: 128-135" "$TMP/out"
+t "cpu256: ... (rx-8 node 1: 72-79)" has "on rx-8's node: 72-79" "$TMP/out"
+t "cpu256: siblings of IRQ CPUs (128-135) only because nothing else is left, and said" \
+	has "RPS includes SMT siblings of IRQ CPUs (128-135): no other CPU is left" "$TMP/out"
+run "$FIX/cpu256" plan --cpus 0-11,64-75
+t "cpu256: node 0's 12 queues are not steered to node 1 (RPS off, said why)" \
+	sh -c "grep -q 'RPS off: only 0 CPUs without NIC IRQs on node 0 for its 12 rx queues' '$TMP/out' && ! grep -q 'rps_cpus: .* -> .*[1-9a-f].*  # RPS to' '$TMP/out'"
+run "$FIX/igb" plan
+t "igb: 2 rx queues never steer to 1 CPU: RPS off" \
+	sh -c "grep -q 'RPS off: only 1 CPU without NIC IRQs for 2 rx queues' '$TMP/out' && ! grep -q 'rps_cpus:.* -> [^0]' '$TMP/out'"
+run "$FIX/mlx5" plan
+t "mlx5: RPS steers to neither port's IRQ CPUs (0-15): 16-31, siblings, said" \
+	test "$(grep -c 'RPS includes SMT siblings of IRQ CPUs (16-31): no other CPU is left' "$TMP/out")" = 2
 
+run "$FIX/ena2" plan
+t "ena2: two ENIs planned together: ens5 IRQs on cores 0-7" has "ens5-Tx-Rx-7 on CPU 7 (core)" "$TMP/out"
+t "ena2: ... ens6 IRQs on cores 8-15, not stacked on 0-7" \
+	sh -c "grep -q 'ens6-Tx-Rx-0 on CPU 8 (core)' '$TMP/out' && grep -q 'ens6-Tx-Rx-7 on CPU 15 (core)' '$TMP/out'"
+t "ena2: each NIC says it was planned with the other" \
+	sh -c "grep -q 'planned with ens6: IRQ CPUs of its own' '$TMP/out' && grep -q 'planned with ens5: IRQ CPUs of its own' '$TMP/out'"
+t "ena2: RPS avoids both NICs' IRQ CPUs (16-31 left, siblings, said)" \
+	test "$(grep -c 'RPS includes SMT siblings of IRQ CPUs (16-31): no other CPU is left' "$TMP/out")" = 2
+run "$FIX/ena2" plan ens6
+t "ena2: ens6 named alone is still planned beside ens5: cores 8-15, only ens6's files" \
+	sh -c "grep -q 'ens6-Tx-Rx-0 on CPU 8 (core)' '$TMP/out' && ! grep -q '# ens5-' '$TMP/out'"
+R=$(fresh ena2)
+run "$R" apply ens5 --save "$TMP/ena2.json"
+run "$R" apply ens6 --save "$TMP/ena2.json"
+cp -a "$R" "$TMP/ena2.one-by-one"
+R2=$(fresh ena2)
+run "$R2" apply --save "$TMP/ena2-all.json"
+t "ena2: apply ens5; apply ens6 lands where apply (both) does" same_live "$TMP/ena2.one-by-one" "$R2"
+run "$R" check ens5
+t "ena2: check ens5 after applying both finds no drift" test $rc -eq 0
+rm -rf "$TMP/ena2.one-by-one"
+run "$FIX/mlx5" plan
+t "mlx5: both ports planned together: port 1 on cores 8-15" \
+	sh -c "grep -q 'mlx5_comp0@pci:0000:08:00.1 on CPU 8 (core)' '$TMP/out' && grep -q 'mlx5_comp7@pci:0000:08:00.1 on CPU 15 (core)' '$TMP/out'"
+run "$FIX/mlx5" plan --cpus 0-9
+t "mlx5: too few CPUs for both apart: split 5 and 5" \
+	sh -c "test \$(grep -c '16 queue IRQs of all NICs for 10 CPUs, 5 of them for this NIC' '$TMP/out') = 2 && grep -q '8 queue IRQs on CPUs 5-9,' '$TMP/out'"
 run "$FIX/virtio" plan
 t "virtio: virtio_net defaults already are spread (nothing to change)" has "0 files to change, 20 already as planned" "$TMP/out"
 run "$FIX/virtio" show
@@ -190,6 +240,34 @@ t "ixgbe: <dev>-TxRx-N recognised" has "eth1-TxRx-1: txrx queue 1" "$TMP/out"
 run "$FIX/unknown" show
 t "unknown naming: falls back to msi_irqs and says so" \
 	has "notice: IRQ names of driver foonic not recognised; using the 3 IRQs in /sys/devices/pci0000:00/0000:00:04.0/msi_irqs" "$TMP/out"
+
+# ---- the msi_irqs fallback and device vectors (issue 16, item 9) ----
+R=$(fresh graviton)
+sed -i 's/ens5-Tx-Rx-/old0-Tx-Rx-/; s/ena-mgmnt@pci:0000:00:05.0/ena-mgmnt/' "$R/proc/interrupts"
+run "$R" plan
+t "msi_irqs fallback: ena-mgmnt (IRQ 40) is not taken for a queue vector" \
+	sh -c "grep -q 'IRQ names of driver ena not recognised' '$TMP/out' && grep -q '8 queue IRQs on CPUs 0-7' '$TMP/out' && ! grep -q '/proc/irq/40/' '$TMP/out'"
+t "msi_irqs fallback: ... and that is said" \
+	has "irqspread: warning: IRQ 40 'ena-mgmnt' of ens5's msi_irqs is named as a device vector, not a queue's: left alone" "$TMP/err"
+R=$(fresh graviton)
+sed -i 's/ens5-Tx-Rx-/old0-Tx-Rx-/; s/ena-mgmnt@pci:0000:00:05.0/vec-x/' "$R/proc/interrupts"
+run "$R" plan
+t "msi_irqs fallback: more vectors than queues is warned about" \
+	has "irqspread: warning: 9 msi_irqs vectors taken as queue vectors for 8 rx and 8 tx queues" "$TMP/err"
+
+# ---- warnings for choices that undo the plan (issue 16, item 11) ----
+run "$FIX/isolcpus" plan --cpus 0-3
+t "--cpus naming isolated/nohz_full CPUs is warned about" \
+	has "irqspread: warning: --cpus '0-3' names isolated or nohz_full CPUs 2-3: they will take NIC interrupts and RPS work" "$TMP/err"
+run "$FIX/isolcpus" plan --cpus 0-1,8-9
+t "--cpus of housekeeping CPUs only: no such warning" sh -c "! grep -q 'names isolated' '$TMP/err'"
+R=$(fresh graviton)
+echo 1 >"$R/sys/class/net/ens5/threaded"
+run "$R" plan
+t "threaded NAPI: plan warns that IRQ affinity no longer places the rx work" \
+	has "irqspread: warning: ens5 has threaded NAPI on: its NAPI polls run in napi/ens5-* kthreads" "$TMP/err"
+run "$R" show
+t "threaded NAPI: show says it under the NIC" has "  warning: ens5 has threaded NAPI on:" "$TMP/out"
 
 # ---- round trips: apply, apply again, check, restore ----
 for f in $fixtures; do
@@ -252,6 +330,159 @@ t "restore of an unchanged machine says nothing to do" has "nothing to do" "$TMP
 t "graviton: apply --dry-run is plan" sh -c "'$BIN' --sysroot '$R' apply --dry-run >'$TMP/a' && '$BIN' --sysroot '$R' plan >'$TMP/b' && cmp '$TMP/a' '$TMP/b'"
 t "apply --dry-run wrote nothing" same_tree "$FIX/graviton" "$R"
 
+# ---- the way back (issue 16, items 1-3) ----
+# refused DESC WANT FIXTURE ARGS...: apply on $R refused in one line, nothing
+# written: live files as in FIXTURE, the saved file as it was.
+refused() {
+	desc=$1
+	want=$2
+	fx=$3
+	shift 3
+	D=$R/var/lib/irqspread/saved.json
+	cp "$D" "$TMP/saved.before"
+	run "$R" "$@"
+	lines=$(wc -l <"$TMP/err")
+	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && has "$want" "$TMP/err" &&
+		same_live "$FIX/$fx" "$R" >/dev/null && cmp -s "$D" "$TMP/saved.before"; then
+		ok "saved state: $desc"
+	else
+		notok "saved state: $desc (rc $rc, $lines stderr lines)"
+		diag "$TMP/err"
+	fi
+}
+"$BIN" --sysroot "$FIX/graviton" save "$TMP/g-orig.json" >/dev/null
+R=$(fresh graviton)
+mkdir -p "$R/var/lib/irqspread"
+printf '{"schema": "irqspread-state", "version": 1, "online": ' >"$R/var/lib/irqspread/saved.json"
+refused "apply refuses a corrupt default saved file" \
+	"irqspread: $R/var/lib/irqspread/saved.json: not a saved irqspread state: JSON ends early; nothing written (--replace-saved" \
+	graviton apply
+sed 's/"0a:1b:2c:3d:4e:5f"/"0a:99:2c:3d:4e:5f"/' "$TMP/g-orig.json" >"$R/var/lib/irqspread/saved.json"
+refused "apply refuses a saved file of another MAC (baked into an image)" \
+	"saved.json: it is for ens5 (ena at 0000:00:05.0, 0a:99:2c:3d:4e:5f); here ens5 is ena at 0000:00:05.0 (0a:1b:2c:3d:4e:5f); nothing written" \
+	graviton apply
+sed 's/"online": "0-63"/"online": "0-31"/' "$TMP/g-orig.json" >"$R/var/lib/irqspread/saved.json"
+refused "apply refuses a saved file from another CPU count (vCPU resize)" \
+	"saved.json: saved with CPUs 0-31 online, but CPUs 0-63 are online now; nothing written" \
+	graviton apply
+sed 's/"online": "0-63"/"online": "0-31"/' "$TMP/g-orig.json" >"$TMP/g-resized.json"
+R2=$R
+R=$(fresh graviton)
+cp "$TMP/g-resized.json" "$TMP/g-resized.keep"
+run "$R" apply --save "$TMP/g-resized.json"
+t "saved state: apply --save FILE checks an existing FILE too" \
+	sh -c "test $rc -ne 0 && grep -q 'saved with CPUs 0-31 online' '$TMP/err' && cmp -s '$TMP/g-resized.json' '$TMP/g-resized.keep'"
+R=$R2
+run "$R" apply --replace-saved
+t "saved state: --replace-saved saves the current state over a bad file and applies" \
+	sh -c "test $rc -eq 0 && grep -q 'applied policy spread: 33 files written' '$TMP/out'"
+run "$R" restore "$R/var/lib/irqspread/saved.json"
+t "saved state: ... and restore of it brings back the start" same_live "$FIX/graviton" "$R"
+
+# Two NICs applied one at a time: the file holds both originals.
+for how in default file; do
+	R=$(fresh mlx5)
+	S=$R/var/lib/irqspread/saved.json
+	opt=
+	[ $how = file ] && S=$TMP/mlx5-two.json && opt="--save $S" && rm -f "$S"
+	run "$R" apply enp8s0f0np0 $opt
+	a=$rc
+	run "$R" apply enp8s0f1np1 $opt
+	b=$rc
+	has "added the current state of enp8s0f1np1 to the state saved in" "$TMP/out"
+	c=$?
+	run "$R" restore "$S"
+	if [ $a -eq 0 ] && [ $b -eq 0 ] && [ $c -eq 0 ] && [ $rc -eq 0 ] && same_live "$FIX/mlx5" "$R" >"$TMP/d"; then
+		ok "saved state ($how): NICs applied one at a time, restore brings back both"
+	else
+		notok "saved state ($how): NICs applied one at a time, restore brings back both (rc $a $b $c $rc)"
+		diag "$TMP/d"
+	fi
+done
+
+# A saved entry from an earlier boot is stale: this boot's state replaces it.
+R=$(fresh graviton)
+mkdir -p "$R/proc/sys/kernel/random"
+echo 11111111-1111-1111-1111-111111111111 >"$R/proc/sys/kernel/random/boot_id"
+run "$R" apply
+rm -rf "$R/proc" "$R/sys"
+cp -a "$FIX/graviton/proc" "$FIX/graviton/sys" "$R/"
+mkdir -p "$R/proc/sys/kernel/random"
+echo 22222222-2222-2222-2222-222222222222 >"$R/proc/sys/kernel/random/boot_id"
+echo 5 >"$R/proc/irq/41/smp_affinity_list"	# this boot's start differs
+cp -a "$R" "$TMP/g.boot2"
+run "$R" apply
+t "saved state: apply in a new boot replaces the entry of the earlier boot, and says so" \
+	has "(its entry was from an earlier boot)" "$TMP/out"
+run "$R" restore "$R/var/lib/irqspread/saved.json"
+t "saved state: ... and restore brings back this boot's start" same_live "$TMP/g.boot2" "$R"
+rm -rf "$TMP/g.boot2"
+
+# A signal in the middle of apply: what was written is put back.
+R=$(fresh graviton)
+IRQSPREAD_SIGNAL_AFTER_WRITE=/sys/class/net/ens5/queues/rx-2/rps_cpus:TERM run "$R" apply --save "$TMP/sig.json"
+t "SIGTERM mid-apply: exit non-zero, naming the signal and the rollback" \
+	sh -c "test $rc -ne 0 && grep -q 'irqspread: interrupted by SIGTERM; rolled back the 11 files written' '$TMP/err'"
+t "SIGTERM mid-apply: the tree is byte-identical to the start" same_live "$FIX/graviton" "$R"
+t "SIGTERM mid-apply: the saved state is there and restorable" \
+	sh -c "'$BIN' --sysroot '$R' restore '$TMP/sig.json' >/dev/null"
+IRQSPREAD_SIGNAL_AFTER_WRITE=/proc/sys/net/core/rps_sock_flow_entries:INT run "$R" apply --save "$TMP/sig.json"
+t "SIGINT after the last write: all 33 rolled back" \
+	sh -c "test $rc -ne 0 && grep -q 'interrupted by SIGINT; rolled back the 33 files written' '$TMP/err'"
+t "SIGINT after the last write: the tree is byte-identical to the start" same_live "$FIX/graviton" "$R"
+run "$R" apply --save "$TMP/sig.json"
+IRQSPREAD_SIGNAL_AFTER_WRITE=/proc/irq/44/smp_affinity_list:HUP run "$R" restore "$TMP/sig.json"
+t "SIGHUP mid-restore: the applied state stays as it was" \
+	sh -c "test $rc -ne 0 && '$BIN' --sysroot '$R' check >/dev/null"
+
+# ---- machine-wide settings (issue 16, item 6) ----
+SOCK=proc/sys/net/core/rps_sock_flow_entries
+R=$(fresh mlx5)
+run "$R" apply --save "$TMP/m-sock.json"
+run "$R" apply --policy off enp8s0f1np1 --save "$TMP/m-sock.json"
+t "machine-wide: off on one NIC keeps the RFS table another NIC uses (32768)" \
+	test "$(cat "$R/$SOCK")" = 32768
+run "$R" check enp8s0f0np0
+t "machine-wide: ... so the other NIC still checks clean" test $rc -eq 0
+R=$(fresh graviton)
+echo 131072 >"$R/$SOCK"
+run "$R" plan
+t "machine-wide: spread does not shrink an admin's 131072 to 32768" \
+	sh -c "! grep -q 'rps_sock_flow_entries: 131072 -> ' '$TMP/out'"
+run "$R" apply --save "$TMP/g-sock.json"
+t "machine-wide: ... and apply leaves 131072 there" test "$(cat "$R/$SOCK")" = 131072
+R=$(fresh mlx5)
+for q in 0 1 2 3 4 5 6 7; do
+	echo 16384 >"$R/sys/class/net/enp8s0f1np1/queues/rx-$q/rps_flow_cnt"
+done
+run "$R" plan enp8s0f0np0
+t "machine-wide: the table covers an unplanned NIC's RFS (8 x 16384 = 131072)" \
+	has "rps_sock_flow_entries: 0 -> 131072  # RFS table for the 131072 flows enp8s0f1np1 is set up for" "$TMP/out"
+
+# ---- queue vectors not taken are said (issue 16, item 10) ----
+t "dropped queues: no fixture warns (they name every queue)" \
+	sh -c "! grep -q -e 'is a queue vector of' -e 'has no IRQ of its own' '$TMP/all-stderr'"
+R=$(fresh graviton)
+sed -i 's/ens5-Tx-Rx-3$/ens5-Tx-Rx-3, foo/; s/ens5-Tx-Rx-5$/ens5-Tx-Rx-5 x/; /ens5-Tx-Rx-7$/d' "$R/proc/interrupts"
+run "$R" plan
+t "dropped queues: a shared IRQ ('ens5-Tx-Rx-3, foo') is warned about on stderr" \
+	has "irqspread: warning: IRQ 44 'ens5-Tx-Rx-3, foo' is a queue vector of ens5 but not named as ena alone (shared with another action, or a space in the name): left alone" "$TMP/err"
+t "dropped queues: a name with a space ('ens5-Tx-Rx-5 x') is warned about" \
+	has "warning: IRQ 46 'ens5-Tx-Rx-5 x' is a queue vector of ens5" "$TMP/err"
+t "dropped queues: a queue without a /proc/interrupts row is warned about" \
+	has "irqspread: warning: rx-7 has no IRQ of its own in /proc/interrupts (ena naming): its IRQ, if any, is left alone" "$TMP/err"
+t "dropped queues: ... and neither is moved" sh -c "! grep -q -e '/proc/irq/44/' -e '/proc/irq/46/' '$TMP/out'"
+run "$R" show
+t "dropped queues: show lists the warnings under the NIC" \
+	sh -c "test \$(grep -c '^  warning: ' '$TMP/out') = 3"
+run "$R" show --json
+t "dropped queues: show --json has them as warnings" has '"warnings": [' "$TMP/out"
+
+# --flows at the kernel's limit is taken.
+run "$FIX/graviton" plan --flows 536870912
+t "--flows 536870912 (2^29) is taken: table 536870912, 67108864 per queue" \
+	sh -c "test $rc -eq 0 && grep -q 'rps_sock_flow_entries: 0 -> 536870912 ' '$TMP/out' && grep -q 'rps_flow_cnt: 0 -> 67108864 ' '$TMP/out'"
+
 # ---- failed writes roll back ----
 R=$(fresh graviton)
 IRQSPREAD_FAIL_WRITE=/sys/class/net/ens5/queues/rx-2/rps_cpus:EINVAL run "$R" apply --save "$TMP/rb.json"
@@ -299,7 +530,9 @@ bad "reversed range" "irqspread: --cpus '7-2': malformed cpulist: range ends bef
 bad "CPU out of range" "irqspread: --cpus '0-64': CPU 64 is out of range (possible CPUs 0-63)" graviton apply --cpus 0-64
 bad "CPU offline" "irqspread: --cpus '2-3': CPU 3 is offline (online CPUs 0-2)" igb apply --cpus 2-3
 bad "unknown policy" "irqspread: --policy 'fast': unknown policy (want spread, irq-only or off)" graviton apply --policy fast
-bad "bad --flows" "irqspread: --flows '0': want a number from 1 to 1073741824" graviton apply --flows 0
+bad "bad --flows" "irqspread: --flows '0': want a number from 1 to 536870912 (2^29, the kernel's limit)" graviton apply --flows 0
+bad "--flows above the kernel's 2^29" "irqspread: --flows '536870913': want a number from 1 to 536870912" graviton apply --flows 536870913
+bad "--flows 2^30" "irqspread: --flows '1073741824': want a number from 1 to 536870912" graviton apply --flows 1073741824
 bad "unknown verb" "irqspread: unknown verb 'spread'" graviton spread
 bad "unknown option" "irqspread: unknown option '--force'" graviton apply --force
 bad "option of another verb" "irqspread: --json does not apply to check" graviton check --json
@@ -379,6 +612,10 @@ sed '0,/"smp_affinity_list": "0-63"/s//"smp_affinity_list": "0-70"/' "$TMP/gravi
 bad "saved affinity naming CPU 64 of 64" "names CPU 64, out of range here (possible CPUs 0-63)" graviton restore "$TMP/g-range.json"
 sed 's/"ens5-Tx-Rx-7"/"ens5-Tx-Rx-9"/' "$TMP/graviton.json" >"$TMP/g-gone.json"
 bad "saved IRQ that is gone" "irqspread: $TMP/g-gone.json: ens5: IRQ ens5-Tx-Rx-9 (48 when saved) is gone" graviton restore "$TMP/g-gone.json"
+awk '/"name": "ens5-Tx-Rx-6"/ { sub("ens5-Tx-Rx-6", "ens5-Tx-Rx-5") } { print }' "$TMP/graviton.json" >"$TMP/g-dup.json"
+bad "saved file with one IRQ name twice" \
+	"irqspread: $TMP/g-dup.json: not a saved irqspread state: nics[0].irqs[6]: IRQ name 'ens5-Tx-Rx-5' saved twice" \
+	graviton restore "$TMP/g-dup.json"
 bad "restore with a DEV" "irqspread: restore takes one FILE and no DEV" graviton restore "$TMP/graviton.json" ens5
 
 # ---- --help and the man page tell the same story ----
