@@ -312,6 +312,7 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 
 	q->stats.polls++;
 	WRITE_ONCE(q->starved_until, jiffies);
+	WRITE_ONCE(q->starved_hold, 0);
 	/* Served by its own poll: no longer a rescue target. */
 	if (cpumask_test_cpu(q->cpu, &tsq_starving))
 		cpumask_clear_cpu(q->cpu, &tsq_starving);

@@ -8,17 +8,24 @@
  * queue turns non-empty, which still fires on such a CPU.  When the queue
  * has made no progress for starve_us, the timer flags it starving and
  * kicks another allowed CPU, whose poll takes the whole queue; placement
- * then avoids the starved CPU until its own poll runs again, or for
- * TSQ_STARVED_HOLD rescue periods at most: a CPU that nothing is queued
- * to never polls, and must not stay shunned for good.
+ * then avoids the starved CPU until its own poll runs again, or for a
+ * hold: TSQ_STARVED_HOLD rescue periods, doubled at each rescue that
+ * finds the CPU still not polling, up to TSQ_STARVED_HOLD_MAX_MS.  A CPU
+ * that nothing is queued to never polls, and must not stay shunned for
+ * good; one whose poll stays off the CPU (a pinned NAPI kthread under a
+ * SCHED_FIFO hog) must not be handed new work every few ms, each piece
+ * waiting starve_us.  Under policy=local nothing moves: the timer only
+ * kicks the queue's own CPU.
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 
 #include "compat.h"
 #include "tsqsteal.h"
 
 #define TSQ_STARVED_HOLD	8
+#define TSQ_STARVED_HOLD_MAX_MS	1000
 
 /*
  * The timer re-arms itself with hrtimer_start() rather than by forwarding
@@ -29,7 +36,7 @@ static enum hrtimer_restart tsq_starve_fn(struct hrtimer *t)
 {
 	struct tsq_queue *q = container_of(t, struct tsq_queue, starve_timer);
 	u64 limit = (u64)READ_ONCE(tsq_starve_us) * NSEC_PER_USEC;
-	u64 since = READ_ONCE(q->since_ns), age;
+	u64 since = READ_ONCE(q->since_ns), age, hold, max;
 	struct tsq_queue *rescuer;
 
 	if (READ_ONCE(tsq_stopping) || !READ_ONCE(q->len) || !since)
@@ -47,8 +54,13 @@ static enum hrtimer_restart tsq_starve_fn(struct hrtimer *t)
 		hrtimer_start(t, ns_to_ktime(limit), HRTIMER_MODE_REL_HARD);
 		return HRTIMER_NORESTART;
 	}
-	WRITE_ONCE(q->starved_until,
-		   jiffies + 1 + nsecs_to_jiffies(TSQ_STARVED_HOLD * limit));
+	/* Reset by the queue's own poll; a racy update only shortens a hold. */
+	max = max_t(u64, div64_u64(TSQ_STARVED_HOLD_MAX_MS * NSEC_PER_MSEC, limit),
+		    TSQ_STARVED_HOLD);
+	hold = READ_ONCE(q->starved_hold);
+	hold = hold ? min(2 * hold, max) : TSQ_STARVED_HOLD;
+	WRITE_ONCE(q->starved_hold, hold);
+	WRITE_ONCE(q->starved_until, jiffies + 1 + nsecs_to_jiffies(hold * limit));
 	cpumask_set_cpu(q->cpu, &tsq_starving);
 	q->stats.rescues++;
 	rescuer = tsq_pick_rescuer(q->cpu);

@@ -65,6 +65,7 @@ struct tsq_queue {
 	unsigned int len;
 	bool online;			/* false: CPU going down, do not add */
 	unsigned long starved_until;	/* jiffies; placement avoids it till then */
+	unsigned int starved_hold;	/* rescue periods of the next avoidance */
 	u64 since_ns;			/* oldest unserved work (tsq_now()), see queue.c */
 	unsigned int cpu;
 	struct task_struct *ksoftirqd;	/* for tcp_wfree()'s stress test */

@@ -30,22 +30,23 @@ sub() {
 	rm -rf "$d"
 }
 
-echo "# static checks"
+phase() { echo "# phase ${1}: started at +${SECONDS}s"; }
+phase "static checks"
 sub "static checks" "$here/check.sh"
 if [ -f "$top/tools/irqspread/Makefile" ]; then
-	echo "# irqspread unit tests"
+	phase "irqspread unit tests"
 	tap_suite "irqspread unit tests" make -s -C "$top/tools/irqspread" test
 fi
 if [ -x "$top/bench/test.sh" ]; then
-	echo "# bench unit tests"
+	phase "bench unit tests"
 	sub "bench unit tests" "$top/bench/test.sh"
 fi
-echo "# VM matrix: ${MATRIX:-six kernels x e1000e, plus 7/amd64 on igb}"
+phase "VM matrix: ${MATRIX:-six kernels x e1000e, plus 7/amd64 on igb}"
 sub "VM matrix" "$here/vm/run.sh"
 
 # The bench, short: one repeat of every configuration on one kernel; the
 # report must pass its schema check and every configuration carry traffic.
-echo "# bench smoke"
+phase "bench smoke"
 smoke="$top/build/bench-smoke"
 rm -rf "$smoke"
 if "$top/bench/run" --smoke --out "$smoke" >"$top/build/bench-smoke.log" 2>&1; then
@@ -54,4 +55,5 @@ else
 	tap_fail "bench: smoke run on 6.1/amd64: report schema valid, every configuration produced traffic" \
 		"$(tail -n 15 "$top/build/bench-smoke.log")"
 fi
+phase "end"
 tap_summary

@@ -13,7 +13,7 @@ name=${cell/\//-}
 out="$top/build/cells/$name"
 # shellcheck disable=SC1091
 . "$out/cell.env"
-nic_modules=${TSQ_NIC_MODULES:-e1000e igb virtio_net}
+nic_modules=${TSQ_NIC_MODULES:-e1000e igb virtio_net sch_fq tcp_bbr}
 guest_ip=${TSQ_GUEST_IP:-10.77.0.2}
 
 rootfs=$("$here/rootfs.sh" "$ARCH")
@@ -21,13 +21,14 @@ rootfs=$("$here/rootfs.sh" "$ARCH")
 # testdata: the files the guest's nginx serves, made once (random bytes
 # cost seconds under TCG on every boot) and their SHA-256 sums.
 testdata() {
-	local d="${TSQ_CACHE:-$HOME/.cache/tsqsteal}/testdata-v2" i
+	local d="${TSQ_CACHE:-$HOME/.cache/tsqsteal}/testdata-v3" i
 	if [ ! -f "$d/.ready" ]; then
 		rm -rf "$d"
 		mkdir -p "$d/www/blob"
 		for i in $(seq 64); do head -c 262144 /dev/urandom >"$d/www/blob/$i.bin"; done
 		head -c 1048576 /dev/urandom >"$d/www/blob/mid.bin"
-		head -c 2097152 /dev/urandom >"$d/www/blob/big.bin"
+		head -c 2097152 /dev/urandom >"$d/www/blob/2m.bin"
+		head -c 8388608 /dev/urandom >"$d/www/blob/big.bin"   # the bench's bulk stream
 		(cd "$d/www/blob" && sha256sum ./*.bin >SHA256SUMS)
 		head -c 65536 /dev/urandom >"$d/www/64k.bin"
 		head -c 1048576 /dev/urandom >"$d/www/1m.bin"

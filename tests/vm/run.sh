@@ -40,8 +40,9 @@ export TSQ_TLOB=${TSQ_TLOB:-32768}
 # Debug options Debian's kernels have but leave off: slab poisoning and
 # red zones, page poisoning, a panic on a hung task or a soft lockup (the
 # watchdog then sees the guest gone at once), KFENCE where built in.
+# TSQ_DEBUG_APPEND replaces the list (the KFENCE part stays).
 debug_append() {
-	local cfg=$1 a="hung_task_panic=1 softlockup_panic=1 slub_debug=FZPU page_poison=1"
+	local cfg=$1 a=${TSQ_DEBUG_APPEND-"hung_task_panic=1 softlockup_panic=1 slub_debug=FZPU page_poison=1"}
 	grep -q '^CONFIG_KFENCE=y' "$cfg" 2>/dev/null && a="$a kfence.sample_interval=100"
 	echo "$a"
 }
@@ -104,6 +105,9 @@ guest_reset() {
 		tr=/sys/kernel/tracing; [ -d \$tr/events ] || tr=/sys/kernel/debug/tracing
 		echo 0 >\$tr/events/enable; echo >\$tr/trace
 		echo 950000 >/proc/sys/kernel/sched_rt_runtime_us
+		sysctl -qw net.ipv4.tcp_congestion_control=cubic
+		cat /etc/tsq/tcp_mem.boot >/proc/sys/net/ipv4/tcp_mem
+		ip -6 addr flush dev eth0 scope global 2>/dev/null
 		[ -n \"\$TLOB\" ] || . /etc/tsq/guest.env
 		[ -z \"\$TLOB\" ] || echo \$TLOB >/proc/sys/net/ipv4/tcp_limit_output_bytes
 		tc qdisc del dev eth0 root 2>/dev/null
@@ -253,6 +257,7 @@ run_cell() {
 
 	local kcfg
 	kcfg=$(dirname "$VMLINUZ")/config-$KVER
+	[ -f "$kcfg" ] || kcfg=$MODDIR/config     # sid: beside the modules
 	klog_setup "$kcfg"
 	VM_APPEND="$(debug_append "$kcfg") ${TSQ_VM_APPEND:-}"
 	if ! vm_start "$dir" "$log"; then
@@ -275,10 +280,18 @@ run_cell() {
 	klog_step boot
 
 	# The igb cell is there for the NIC: what does not depend on it (load
-	# and parameter checks, starvation, hotplug) runs on the e1000e cells,
+	# and parameter checks, starvation, hotplug, reliability) runs on the e1000e cells,
 	# and on igb too in soak.
 	local skip=""
-	[ "$VM_NIC" = igb ] && [ -z "${SOAK:-}" ] && skip=" 10 30 50 60 "
+	[ "$VM_NIC" = igb ] && [ -z "${SOAK:-}" ] && skip=" 10 30 50 60 80 "
+	# The reliability scenario takes 2-4 minutes a cell: make test runs
+	# it on one cell per kernel series, both archs among them; soak on all.
+	if [ -z "${SOAK:-}" ] && [ "$VM_NIC" != igb ]; then
+		case " ${RELIABILITY_CELLS:-6.1/amd64 6.12/arm64 7/amd64} " in
+		*" $label "*) ;;
+		*) skip=" 80 " ;;
+		esac
+	fi
 	local rest_failed=""
 	for s in "$here"/scenarios/*.sh; do
 		local sn
@@ -287,7 +300,11 @@ run_cell() {
 			case " $SCENARIOS " in *" ${sn:0:2} "*) ;; *) continue ;; esac
 		fi
 		case "$skip" in *" ${sn:0:2} "*)
-			tap_skip "$label: scenario $sn" "NIC-independent: runs on the e1000e cells (and here in soak)"
+			if [ "$VM_NIC" = igb ]; then
+				tap_skip "$label: scenario $sn" "NIC-independent: runs on the e1000e cells (and here in soak)"
+			else
+				tap_skip "$label: scenario $sn" "make test runs it on ${RELIABILITY_CELLS:-6.1/amd64 6.12/arm64 7/amd64}; soak on every cell"
+			fi
 			continue ;;
 		esac
 		if [ -n "$rest_failed" ]; then

@@ -20,14 +20,16 @@ d=$(delta "$S/a" "$S/b" handed total)
 check "$CELL: spread: deferred xmit went through tsqsteal (handed back $d)" test "$d" -gt 0
 echo "# $CELL: spread drained per CPU: $(stat_row drained)"
 
-# One flow is throttled and queued again and again (32 KiB TSQ limit in
-# the guests): its socket's queued flag is cleared at every drain.
+# Each socket is throttled and queued again and again (32 KiB TSQ limit
+# in the guests): its queued flag is cleared at every drain, so 16 flows
+# of 2 MiB make many more than 16 enqueues.  (A single flow on the slow
+# arm64 guests may never fill 32 KiB: 6.1/arm64 queued one 0 times.)
 snap "$S/a"
-check_bulk "$CELL: one flow: arrives intact" 1 big.bin
+check_bulk "$CELL: 16 flows of 2 MiB: arrive intact" 16 2m.bin
 snap "$S/b"
 d=$(delta "$S/a" "$S/b" enqueued total)
-check "$CELL: one flow of 2 MiB was queued to tsqsteal again and again (enqueued +$d, want >= 8)" \
-	test "$d" -ge 8
+check "$CELL: 16 flows of 2 MiB were queued to tsqsteal again and again (enqueued +$d, want >= 32)" \
+	test "$d" -ge 32
 
 # spread moves work only off a CPU without room for it (busy_pct): single
 # downloads with pauses leave the freeing CPU mostly idle, so some of
@@ -105,15 +107,21 @@ check "$CELL: local: each CPU queued and drained what it originated, nothing mov
 
 # home: with RPS steering every flow's receive processing to CPU 2, the
 # work follows it there, away from the IRQ CPU.
-guest "for q in /sys/class/net/eth0/queues/rx-*; do echo 4 > \$q/rps_cpus; done; echo home > $PARAMS/policy" >/dev/null
+# A 50 ms starve_us: on the slow arm64 guests the 2 ms default lets the
+# rescue mark CPU 2 starved now and then, and placement then avoids it
+# (6.1/arm64: 81 of 129 on CPU 2); the rescue is 50-starve.sh's subject.
+guest "for q in /sys/class/net/eth0/queues/rx-*; do echo 4 > \$q/rps_cpus; done
+	echo home > $PARAMS/policy; echo 50000 > $PARAMS/starve_us" >/dev/null
 snap "$S/a"
 check_bulk "$CELL: home: bulk flows arrive intact" 32
 snap "$S/b"
 tot=$(delta "$S/a" "$S/b" enqueued total)
 h2=$(delta "$S/a" "$S/b" enqueued 2)
+echo "# $CELL: home: enqueued per CPU: $(for c in $(cpus_of "$S/b"); do printf '%s=%s ' "$c" "$(delta "$S/a" "$S/b" enqueued "$c")"; done)rescues +$(delta "$S/a" "$S/b" rescues total)"
 check "$CELL: home, RPS to CPU 2: the work followed the receive CPU ($h2 of $tot enqueued on CPU 2, want >= 75 %)" \
 	awk -v a="$h2" -v t="$tot" 'BEGIN { exit !(t > 0 && a >= 0.75 * t) }'
-guest "for q in /sys/class/net/eth0/queues/rx-*; do echo 0 > \$q/rps_cpus; done; echo spread > $PARAMS/policy" >/dev/null
+guest "for q in /sys/class/net/eth0/queues/rx-*; do echo 0 > \$q/rps_cpus; done
+	echo spread > $PARAMS/policy; echo 2000 > $PARAMS/starve_us" >/dev/null
 
 # Threaded NAPI drain: per-CPU kthreads the scheduler can move; the drain
 # runs in them (their CPU time grows).

@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2154
-# rmmod under traffic: load, start 64 flows of 4 MiB, unload while they run.
+# rmmod under traffic: load, start 32 flows of 1 MiB, unload while they run.
 # Every flow must finish intact, the kernel log stay clean, and sockets
 # and the module's refcount come back to their baseline.
 
@@ -7,7 +7,7 @@ base_tcp=$(tcp_inuse)
 for cycle in $(seq "$T_CYCLES"); do
 	tsq_load policy=spread >/dev/null || { tap_fail "$CELL: rmmod cycle $cycle: insmod"; continue; }
 	tmp=$(mktemp)
-	(bulk 64 mid.bin >"$tmp") &
+	(bulk 32 mid.bin >"$tmp") &
 	bulk_pid=$!
 	# Unload once the flows are going through tsqsteal (asserted), while they run.
 	for i in $(seq 50); do

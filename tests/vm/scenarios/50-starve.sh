@@ -26,6 +26,12 @@
 # there the NIC's own completion processing starves too, whatever TSQ does.
 
 dur=$T_STARVE
+# Throughput under a hog is measured with the kernel's own TSQ limit, not
+# the tests' 32 KiB: with 32 KiB every flow waits on its deferred xmit
+# far more often, and a 2 ms rescue delay costs what it would not on a
+# production host (6.12/arm64 kept 31 % at 32 KiB; 86-121 % at the
+# default in the runs before).
+guest "cat /etc/tsq/tlob.boot > /proc/sys/net/ipv4/tcp_limit_output_bytes" >/dev/null
 irq=$(echo "$IRQ_CPUS" | awk '{ print $1 }')
 other=$(($(guest nproc) - 1))
 
@@ -83,13 +89,93 @@ if [ -n "${SOAK:-}" ]; then
 	t_hog=$(rate "$irq" fifo)
 fi
 check_shown "$CELL: after the hogs, every queued socket was handed back" tsq_accounted
-tsq_unload >/dev/null
-# The stock kernel beside it, same hog on the same CPU: its TSQ work stays
-# on the IRQ CPU, so the hog takes only what the idle loop takes too.
-s_qfree=$(rate "$other" idle)
-s_qhog=$(rate "$other" fifo)
-echo "# $CELL: FIFO hog on CPU $other: stock ${s_qhog} of ${s_qfree} MB/s, tsqsteal ${hogged} of ${free} MB/s"
+
+# The rescue, proven.  From 6.5 a kick's IPI runs the NAPI poll at IRQ
+# exit whatever the hog does, and RT throttling (and 6.12's fair server)
+# leave the CPU's other tasks a share: so above, the rescue off kept most
+# of the throughput.  Here nothing else can serve the hogged CPU's queue:
+# threaded NAPI, the hogged CPU's queue's kthread pinned to it and every
+# other one to the IRQ CPU, RT throttling off and the fair server's
+# runtime 0.  Without the rescue (starve_us at its 10 s
+# maximum) the queue there must hold its work for the whole window; with
+# it the work is taken over and the flows keep >= 50 % of the idle-loop
+# windows of the same setup (medians of three).
+S=$(mktemp -d)
+guest "echo -1 > /proc/sys/kernel/sched_rt_runtime_us
+	for f in /sys/kernel/debug/sched/fair_server/cpu*/runtime; do
+		[ -w \$f ] && { echo \"\$f \$(cat \$f)\" >>/tmp/fair_server.saved; echo 0 > \$f; }
+	done; echo 1 > $PARAMS/threaded; true" >/dev/null
+# Which kthread serves which queue: every one is named napi/tsqsteal-ID
+# with one shared ID, so it is found by what it does.  With cpus=$other
+# all work goes to that CPU's queue, and only its kthread gains CPU time;
+# it is pinned there, every other one to the IRQ CPU.
+kt_ticks() {
+	guest "ps -o pid,args | awk '\$2 ~ /^\\[napi\\/tsqsteal-[0-9]+\\]\$/ { print \$1 }' |
+		while read -r p; do set -- \$(cut -d')' -f2 /proc/\$p/stat); echo \$p \$((\${12} + \${13})); done"
+}
+guest "echo $other > $PARAMS/cpus" >/dev/null
+kt_ticks >"$S.t1"
+wrk_run 3 32 1m.bin >/dev/null
+kt_ticks >"$S.t2"
+guest "echo 0-$((ncpu - 1)) > $PARAMS/cpus" >/dev/null
+owner=$(awk 'NR == FNR { t[$1] = $2; next } { d = $2 - t[$1]; if (d > best) { best = d; p = $1 } } END { print p }' "$S.t1" "$S.t2")
+pids=$(awk '{ print $1 }' "$S.t2" | tr '\n' ' ')
+pinned=$(guest "for p in $pids; do if [ \$p = '$owner' ]; then c=$other; else c=$irq; fi
+		taskset -p \$((1 << c)) \$p >/dev/null && echo \"\$p:\$c\"; done | tr '\n' ' '; echo")
+echo "# $CELL: NAPI kthreads pinned (pid:cpu; $owner serves CPU $other's queue): $pinned"
+proof() {
+	local mb
+	guest "echo $1 > $PARAMS/starve_us" >/dev/null
+	guest "/opt/tsq/tsqhog $other $((dur + 3)) $2 >/dev/null 2>&1 &" >/dev/null
+	sleep 1
+	snap "$S/a"
+	mb=$(wrk_run "$dur" 32 1m.bin | awk '{ print $2 }')
+	snap "$S/b"
+	sleep 3
+	echo "$mb"
+}
+p_off=$(proof 10000000 fifo)
+off_e=$(delta "$S/a" "$S/b" enqueued "$other")
+off_h=$(delta "$S/a" "$S/b" handed "$other")
+off_q=$(awk -v c="$other" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "qlen") q = i } $1 == c { print $q }' "$S/b")
+# Medians of three alternating windows, as above: single windows vary by
+# up to x3 under TCG.
+on_r=0
+pf=() pn=()
+for i in 1 2 3; do
+	pf+=("$(proof 2000 idle)")
+	pn+=("$(proof 2000 fifo)")
+	on_r=$((on_r + $(delta "$S/a" "$S/b" rescued_from "$other")))
+done
+p_free=$(median3 "${pf[@]}")
+p_on=$(median3 "${pn[@]}")
+echo "# $CELL: pinned threaded NAPI, FIFO hog on CPU $other: idle loop median $p_free MB/s (${pf[*]}); rescue off $p_off MB/s" \
+	"(CPU $other: enqueued +$off_e, handed back +$off_h, qlen $off_q); rescue on median $p_on MB/s (${pn[*]}; rescued from CPU $other +$on_r)"
+check "$CELL: rescue proof: without the rescue the hogged CPU's queue holds its work (handed back +$off_h, qlen $off_q)" \
+	test "$off_h" = 0 -a "$off_q" -gt 0
+check "$CELL: rescue proof: with it the queue is taken over (rescued +$on_r) and flows keep >= 50 % ($p_on of $p_free MB/s)" \
+	awk -v r="$on_r" -v h="$p_on" -v f="$p_free" 'BEGIN { exit !(r > 0 && f > 0 && h >= 0.5 * f) }'
+guest "echo 0 > $PARAMS/threaded; echo 2000 > $PARAMS/starve_us; echo 950000 > /proc/sys/kernel/sched_rt_runtime_us
+	[ -f /tmp/fair_server.saved ] && while read -r f v; do echo \$v > \$f; done </tmp/fair_server.saved
+	rm -f /tmp/fair_server.saved; true" >/dev/null
+check_shown "$CELL: after the proof, every queued socket was handed back" tsq_accounted
+
+# rmmod while a CPU is hogged (its queue holding work) ends in < 30 s.
+guest "/opt/tsq/tsqhog $other 40 fifo >/dev/null 2>&1 &" >/dev/null
+sleep 0.5
+wrk_run 3 32 1m.bin >/dev/null
+t0=$SECONDS
+check "$CELL: rmmod while CPU $other is hogged" tsq_unload
+check "$CELL: that rmmod took < 30 s ($((SECONDS - t0)) s)" test $((SECONDS - t0)) -lt 30
+guest "pkill -9 tsqhog; true" >/dev/null
+rm -rf "$S" "$S.t1" "$S.t2"
+# The stock kernel beside it, same hog on the same CPU (soak only: it
+# asserts nothing): its TSQ work stays on the IRQ CPU, so the hog takes
+# only what the idle loop takes too.
 if [ -n "${SOAK:-}" ]; then
+	s_qfree=$(rate "$other" idle)
+	s_qhog=$(rate "$other" fifo)
+	echo "# $CELL: FIFO hog on CPU $other: stock ${s_qhog} of ${s_qfree} MB/s, tsqsteal ${hogged} of ${free} MB/s"
 	s_free=$(rate "$irq" idle)
 	s_hog=$(rate "$irq" fifo)
 	echo "# $CELL: FIFO hog on the IRQ CPU $irq: stock ${s_hog} of ${s_free} MB/s, tsqsteal ${t_hog} of ${t_free} MB/s"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2154
-# CPU hotplug under traffic: start 32 flows of 8 MiB, take a CPU that
+# CPU hotplug under traffic: start 16 flows of 2 MiB, take a CPU that
 # deferred-xmit work is being placed on offline while they run, bring it
 # back; three cycles (ten in soak), each with a batch of its own (batches
 # may overlap).  Its queue moves to an online CPU; every flow arrives
@@ -13,7 +13,7 @@ outs=()
 hp_traffic() {
 	local tmp
 	tmp=$(mktemp)
-	(bulk 32 big.bin >"$tmp") &
+	(bulk 16 2m.bin >"$tmp") &
 	pids+=($!)
 	outs+=("$tmp")
 }

@@ -1,0 +1,261 @@
+# shellcheck shell=bash disable=SC2154
+# Reliability: the module under what production does to it.  Every flow is
+# SHA-256 checked; after the traffic parts every queued socket must have
+# been handed back and sockets come back to their baseline; the runner
+# scans the kernel log after the scenario.
+#
+#   parameter storm   enable/policy/cpus/threaded/budget rewritten every
+#                     0.3 s under flows (T_STORM s)
+#   rmmod racing      a parameter writer running while rmmod runs
+#   insmod under      load while flows run, unload while they still run
+#   idle cycles       T_IDLE_CYCLES insmod/rmmod, then nothing of the
+#                     module left: ftrace hook, cpuhp state, NAPI threads,
+#                     debugfs; percpu memory back where it was
+#   hotplug           two CPUs at once; a CPU outside cpus=
+#   churn and aborts  Connection: close, clients that hang up mid-body
+#   fq + BBR          pacing qdisc and BBR instead of pfifo_fast/cubic
+#                     (netem needs tc, which the guest does not have)
+#   2000 connections  queues longer than the budget: steals happen
+#   IPv6              bulk over IPv6
+#   memory pressure   tcp_mem at its floor, nginx in a 48 MiB memcg, and
+#                     400 MiB through tmpfs (no disk: not a page-cache
+#                     flood): flows intact, no OOM kill
+
+ncpu=$(guest nproc)
+last=$((ncpu - 1))
+base_tcp=$(tcp_inuse)
+S=$(mktemp -d)
+trap 'rm -rf "$S"' EXIT
+
+# bg_bulk FLOWS FILE: bulk in the background; bg_wait DESC checks it.
+bg_bulk() {
+	(bulk "$1" "$2" >"$S/bulk.out") &
+	BG=$!
+}
+bg_wait() {
+	if wait "$BG"; then
+		tap_ok "$CELL: $1: flows intact ($(cat "$S/bulk.out"))"
+	else
+		tap_fail "$CELL: $1: flows intact" "$(cat "$S/bulk.out")"
+	fi
+}
+
+# --- parameter storm -------------------------------------------------
+check "$CELL: storm: insmod" tsq_load policy=spread
+guest "rm -f /tmp/storm.done; ( n=\$(( $T_STORM * 10 / 3 )); i=0
+	while [ \$i -lt \$n ]; do
+		case \$((i % 8)) in
+		0) echo 0 > $PARAMS/enable ;; 1) echo 1 > $PARAMS/enable ;;
+		2) echo local > $PARAMS/policy ;; 3) echo home > $PARAMS/policy ;;
+		4) echo spread > $PARAMS/policy; echo 1-$last > $PARAMS/cpus ;;
+		5) echo 1 > $PARAMS/threaded; echo 0-$last > $PARAMS/cpus ;;
+		6) echo 0 > $PARAMS/threaded; echo 4 > $PARAMS/budget ;;
+		7) echo 64 > $PARAMS/budget ;;
+		esac
+		i=\$((i + 1)); sleep 0.3
+	done >/tmp/storm.log 2>&1; touch /tmp/storm.done ) &" >/dev/null
+t_end=$((SECONDS + T_STORM))
+rounds=0 ok=0
+while [ $SECONDS -lt $t_end ]; do
+	rounds=$((rounds + 1))
+	bulk 32 2m.bin >"$S/storm.$rounds" && ok=$((ok + 1))
+done
+check "$CELL: storm: parameters rewritten every 0.3 s for ${T_STORM}s: every batch intact ($ok of $rounds batches of 32 flows)" \
+	test "$ok" -eq "$rounds" -a "$rounds" -gt 0
+guest "for i in \$(seq 100); do [ -f /tmp/storm.done ] && exit 0; sleep 0.2; done; exit 1" >/dev/null
+guest "echo 1 > $PARAMS/enable; echo spread > $PARAMS/policy; echo 0 > $PARAMS/threaded; echo 64 > $PARAMS/budget; echo 0-$last > $PARAMS/cpus" >/dev/null
+check_shown "$CELL: storm: every queued socket was handed back" tsq_accounted
+check "$CELL: storm: rmmod" tsq_unload
+
+# --- rmmod racing a parameter writer ---------------------------------
+fails=0
+for i in 1 2 3 4 5; do
+	tsq_load policy=spread >/dev/null || { fails=$((fails + 1)); continue; }
+	bg_bulk 16 2m.bin
+	sleep 0.5
+	guest "( while :; do echo 1 > $PARAMS/threaded; echo local > $PARAMS/policy;
+		echo 0 > $PARAMS/threaded; echo spread > $PARAMS/policy; done ) 2>/dev/null &
+		w=\$!; rmmod tsqsteal; rc=\$?; kill \$w; wait \$w 2>/dev/null; exit \$rc" >/dev/null ||
+		fails=$((fails + 1))
+	wait "$BG" || fails=$((fails + 1))
+done
+check "$CELL: rmmod racing parameter writes, 5 times under flows: every rmmod done, every flow intact ($fails failures)" \
+	test "$fails" -eq 0
+check "$CELL: module gone after the races" guest "! test -d /sys/module/tsqsteal"
+
+# --- insmod under traffic --------------------------------------------
+fails=0
+for i in 1 2 3; do
+	bg_bulk 32 2m.bin
+	sleep 0.3
+	e=NA
+	if tsq_load policy=spread >/dev/null; then
+		sleep 1
+		e=$(tsq_stat enqueued)
+		tsq_unload >/dev/null || fails=$((fails + 1))
+	else
+		fails=$((fails + 1))
+	fi
+	wait "$BG" || fails=$((fails + 1))
+	[ "$e" -gt 0 ] 2>/dev/null || fails=$((fails + 1))
+	echo "# $CELL: insmod under traffic $i: enqueued $e before the unload"
+done
+check "$CELL: insmod under flows then rmmod, 3 times: took work, flows intact ($fails failures)" test "$fails" -eq 0
+
+# --- idle insmod/rmmod cycles, then nothing left ---------------------
+leftovers() {
+	guest "tr=/sys/kernel/tracing; [ -d \$tr ] || tr=/sys/kernel/debug/tracing
+		grep -l tsq \$tr/enabled_functions 2>/dev/null && echo ftrace: \$(grep tsq \$tr/enabled_functions)
+		grep -q tsqsteal /sys/devices/system/cpu/hotplug/states && echo cpuhp: \$(grep tsqsteal /sys/devices/system/cpu/hotplug/states)
+		ps | grep '[n]api/tsqsteal' && echo napi threads left
+		test -e /sys/kernel/debug/tsqsteal && echo debugfs left
+		test -e /sys/module/tsqsteal && echo module left
+		true"
+}
+percpu() {
+	guest "awk '/^Percpu:/ { print \$2 }' /proc/meminfo"
+}
+p0=$(percpu)
+fails=0
+for i in $(seq "$T_IDLE_CYCLES"); do
+	guest "insmod $KO threaded=$((i % 2)) && rmmod tsqsteal" >/dev/null || fails=$((fails + 1))
+done
+left=$(leftovers)
+p1=$(percpu)
+check "$CELL: $T_IDLE_CYCLES idle insmod/rmmod cycles: all done, nothing left (${left:-none}; percpu $p0 -> $p1 kB)" \
+	test "$fails" -eq 0 -a -z "$left" -a "$((p1 - p0))" -le 64
+
+# --- hotplug: two CPUs at once, a CPU outside cpus= ------------------
+if [ "$ncpu" -ge 4 ]; then
+	check "$CELL: hotplug: insmod cpus=0-1" tsq_load policy=spread busy_pct=0 cpus=0-1
+	bg_bulk 32 2m.bin
+	sleep 1
+	check "$CELL: hotplug: CPUs 2 and 3 offline at once (3 outside cpus=)" \
+		guest "echo 0 > /sys/devices/system/cpu/cpu2/online & echo 0 > /sys/devices/system/cpu/cpu3/online; wait
+			test \"\$(cat /sys/devices/system/cpu/online)\" = 0-1"
+	# cpus= naming only offline CPUs: accepted or refused, the flows
+	# must go on (checked below) and the kernel log stay clean.
+	echo "# $CELL: hotplug: cpus=2-3 while both are offline: $(guest "echo 2-3 > $PARAMS/cpus && echo accepted || echo refused" 2>&1)"
+	guest "echo 0-1 > $PARAMS/cpus" >/dev/null
+	check "$CELL: hotplug: CPUs 2 and 3 back online" \
+		guest "echo 1 > /sys/devices/system/cpu/cpu2/online; echo 1 > /sys/devices/system/cpu/cpu3/online"
+	bg_wait "hotplug of two CPUs"
+	snap "$S/a"
+	check_bulk "$CELL: hotplug: flows intact after" 32
+	snap "$S/b"
+	out=$(($(delta "$S/a" "$S/b" enqueued 2) + $(delta "$S/a" "$S/b" enqueued 3)))
+	check "$CELL: hotplug: CPUs outside cpus=0-1 got no work after coming back ($out)" test "$out" -eq 0
+	check_shown "$CELL: hotplug: every queued socket was handed back" tsq_accounted
+	check "$CELL: hotplug: rmmod" tsq_unload
+fi
+f=/sys/devices/system/cpu/cpu$last/hotplug/fail
+if guest "test -w $f" >/dev/null; then
+	check "$CELL: hotplug: insmod for fail injection" tsq_load policy=spread busy_pct=0
+	bg_bulk 32 2m.bin
+	sleep 1
+	# Fail the offline at the module's own state: the rollback must bring
+	# the queue back online.
+	st=$(guest "awk -F: '/tsqsteal/ { print \$1; exit }' /sys/devices/system/cpu/hotplug/states")
+	guest "echo $st > $f; echo 0 > /sys/devices/system/cpu/cpu$last/online; echo -1 > $f; true" >/dev/null
+	check "$CELL: hotplug: CPU $last still online after the injected failure" \
+		guest "test \$(cat /sys/devices/system/cpu/cpu$last/online) = 1"
+	bg_wait "hotplug with injected failure"
+	snap "$S/a"
+	bulk 32 2m.bin >/dev/null
+	snap "$S/b"
+	check "$CELL: hotplug: CPU $last takes work after the rollback" \
+		test "$(delta "$S/a" "$S/b" enqueued "$last")" -gt 0
+	check "$CELL: hotplug: rmmod after fail injection" tsq_unload
+else
+	tap_skip "$CELL: hotplug fail injection" "no $f (CONFIG_CPU_HOTPLUG_STATE_CONTROL is off in Debian's kernels)"
+fi
+
+# --- churn and aborts ------------------------------------------------
+check "$CELL: churn: insmod" tsq_load policy=spread
+client sh -c "wrk -t2 -c64 -d${T_TRAFFIC}s --timeout 10s -H 'Connection: close' http://$VM_GUEST_IP/64k.bin" >"$S/wrk.close" 2>&1
+req=$(awk '/requests in/ { print $1 }' "$S/wrk.close")
+check "$CELL: churn: Connection: close, a connection per request (${req:-0} requests)" test "${req:-0}" -gt 100
+for i in $(seq 32); do
+	client curl -s --max-time 0.$((RANDOM % 9 + 1)) -o /dev/null "http://$VM_GUEST_IP/blob/2m.bin" &
+done
+wait
+check_bulk "$CELL: churn: flows intact after 32 clients hung up mid-body" 32
+check_shown "$CELL: churn: every queued socket was handed back" tsq_accounted
+
+# --- fq + BBR --------------------------------------------------------
+# No tc in the guest: the NIC driver is reloaded with fq as the default
+# qdisc, so every TX queue gets one (mq + fq), then reloaded back.
+renic() {
+	guest "sysctl -qw net.core.default_qdisc=$1 && sysctl -qw net.ipv4.tcp_congestion_control=$2 || exit 1
+		. /etc/tsq/guest.env
+		drv=\$(basename \$(readlink /sys/class/net/eth0/device/driver))
+		rmmod \$drv && insmod /lib/tsq-modules/\$drv.ko || exit 1
+		for i in \$(seq 50); do [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done
+		ip link set eth0 up && ip addr add \$GUEST_IP/24 dev eth0 || exit 1
+		for i in \$(awk -F: '/eth0/ { gsub(/ /, \"\", \$1); print \$1 }' /proc/interrupts); do
+			echo $IRQ_CPUS > /proc/irq/\$i/smp_affinity_list; done" >/dev/null 2>&1 || return 1
+	for i in $(seq 60); do
+		client curl -s --max-time 2 -o /dev/null "http://$VM_GUEST_IP/64k.bin" && return 0
+		sleep 1
+	done
+	return 1
+}
+if renic fq bbr; then
+	snap "$S/a"
+	check_bulk "$CELL: fq + BBR: bulk flows intact" 32
+	snap "$S/b"
+	e=$(delta "$S/a" "$S/b" enqueued total)
+	check "$CELL: fq + BBR: fq in use, BBR on, the flows went through tsqsteal ($e enqueued)" \
+		guest "test \$(cat /sys/module/sch_fq/refcnt) -gt 0 && grep -qx bbr /proc/sys/net/ipv4/tcp_congestion_control && test $e -gt 0"
+else
+	tap_fail "$CELL: fq + BBR: NIC reloaded with fq and BBR"
+fi
+check "$CELL: fq + BBR: NIC back to pfifo_fast and cubic" renic pfifo_fast cubic
+
+# --- 2000 connections ------------------------------------------------
+guest "echo 0 > $PARAMS/busy_pct" >/dev/null
+snap "$S/a"
+client sh -c "ulimit -n 8192; wrk -t2 -c2000 -d${T_TRAFFIC}s --timeout 20s http://$VM_GUEST_IP/64k.bin" >"$S/wrk.2000" 2>&1
+snap "$S/b"
+req=$(awk '/requests in/ { print $1 }' "$S/wrk.2000")
+st=$(delta "$S/a" "$S/b" stolen_by total)
+mq=$(guest "cat $STATS" | awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "max_qlen") c = i } $1 == "total" { print $c }')
+check "$CELL: 2000 connections: served (${req:-0} requests), queues grew to $mq, steals +$st" \
+	test "${req:-0}" -gt 0 -a "$st" -gt 0
+guest "echo 80 > $PARAMS/busy_pct" >/dev/null
+check_shown "$CELL: 2000 connections: every queued socket was handed back" tsq_accounted
+
+# --- IPv6 ------------------------------------------------------------
+guest "echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; ip -6 addr add fd77::2/64 dev eth0" >/dev/null 2>&1
+client ip -6 addr add fd77::1/64 dev tsqtap0 nodad 2>/dev/null
+snap "$S/a"
+BULK_HOST="[fd77::2]" check_bulk "$CELL: IPv6: bulk flows intact" 32
+snap "$S/b"
+check "$CELL: IPv6: the flows went through tsqsteal ($(delta "$S/a" "$S/b" enqueued total) enqueued)" \
+	test "$(delta "$S/a" "$S/b" enqueued total)" -gt 0
+client ip -6 addr del fd77::1/64 dev tsqtap0 2>/dev/null
+guest "ip -6 addr del fd77::2/64 dev eth0" >/dev/null 2>&1
+
+# --- memory pressure -------------------------------------------------
+old_mem=$(guest "cat /proc/sys/net/ipv4/tcp_mem")
+guest "echo '64 128 256' > /proc/sys/net/ipv4/tcp_mem" >/dev/null
+check_bulk "$CELL: tcp_mem at 64/128/256 pages: flows intact" 16
+guest "echo '$old_mem' > /proc/sys/net/ipv4/tcp_mem" >/dev/null
+if guest "mkdir -p /sys/fs/cgroup && (mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup) &&
+	echo +memory > /sys/fs/cgroup/cgroup.subtree_control && mkdir -p /sys/fs/cgroup/tsq &&
+	echo 48M > /sys/fs/cgroup/tsq/memory.max &&
+	for p in \$(pidof nginx); do echo \$p > /sys/fs/cgroup/tsq/cgroup.procs; done" >/dev/null 2>&1; then
+	check_bulk "$CELL: nginx in a 48 MiB memcg: flows intact" 32
+	oom=$(guest "awk '/^oom_kill / { print \$2 }' /sys/fs/cgroup/tsq/memory.events")
+	guest "for p in \$(cat /sys/fs/cgroup/tsq/cgroup.procs); do echo \$p > /sys/fs/cgroup/cgroup.procs; done; rmdir /sys/fs/cgroup/tsq" >/dev/null
+	check "$CELL: memcg: no OOM kill (${oom:-?})" test "${oom:-1}" = 0
+else
+	tap_fail "$CELL: memcg: cgroup v2 with the memory controller set up"
+fi
+bg_bulk 32 2m.bin
+guest "dd if=/dev/zero of=/tmp/flood bs=1M count=400 2>/dev/null; cat /tmp/flood >/dev/null; rm -f /tmp/flood" >/dev/null
+bg_wait "400 MiB written to and read from tmpfs meanwhile (the guest has no disk)"
+check "$CELL: memory pressure: nginx still up" guest "pidof nginx"
+check_shown "$CELL: memory pressure: every queued socket was handed back" tsq_accounted
+check "$CELL: reliability: rmmod" tsq_unload
+tcp_settle "$CELL: reliability: TCP sockets back to baseline" "$base_tcp"
