@@ -84,7 +84,7 @@ tcp_inuse() {
 	guest "cat /proc/net/sockstat" | awk '/^TCP:/ { print $9 }'
 }
 
-# tcp_settle DESC BASELINE: the TCP socket count ("alloc": sockets not
+# tcp_settle DESC BASELINE [SECONDS]: the TCP socket count ("alloc": sockets not
 # yet destroyed, orphans included, IPv4 and IPv6) must come back to
 # BASELINE.  A leaked socket never goes; a closing one does, but on the
 # slow arm64 TCG guests extra sockets were seen to last 28-30 s (cause not
@@ -93,8 +93,8 @@ tcp_inuse() {
 # and the sockets in one guest command, so a failure shows the sockets
 # that made the last count, not a later state.
 tcp_settle() {
-	local desc=$1 base=$2 i n snap
-	for i in $(seq 90); do
+	local desc=$1 base=$2 secs=${3:-45} i n snap
+	for i in $(seq $((secs * 2))); do
 		snap=$(guest "cat /proc/net/sockstat; netstat -tan | grep -v -e LISTEN -e TIME_WAIT; ps -o pid,args | grep -v -e '\\[' -e ' ps ' -e grep")
 		n=$(printf '%s\n' "$snap" | awk '/^TCP:/ { print $9 }')
 		if [ -n "$n" ] && [ "$n" -le "$base" ]; then
@@ -110,7 +110,7 @@ tcp_settle() {
 		fi
 		sleep 0.5
 	done
-	tap_fail "$desc ($base -> $n after 45 s)" "$snap"
+	tap_fail "$desc ($base -> $n after $secs s)" "$snap"
 	return 1
 }
 

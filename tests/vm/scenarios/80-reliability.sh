@@ -135,7 +135,7 @@ if [ "$ncpu" -ge 4 ]; then
 			test \"\$(cat /sys/devices/system/cpu/online)\" = 0-1"
 	# cpus= naming only offline CPUs: accepted or refused, the flows
 	# must go on (checked below) and the kernel log stay clean.
-	echo "# $CELL: hotplug: cpus=2-3 while both are offline: $(guest "echo 2-3 > $PARAMS/cpus && echo accepted || echo refused" 2>&1)"
+	echo "# $CELL: hotplug: cpus=2-3 while both are offline: $(guest "echo 2-3 2>/dev/null > $PARAMS/cpus && echo accepted || echo refused" 2>&1)"
 	guest "echo 0-1 > $PARAMS/cpus" >/dev/null
 	check "$CELL: hotplug: CPUs 2 and 3 back online" \
 		guest "echo 1 > /sys/devices/system/cpu/cpu2/online; echo 1 > /sys/devices/system/cpu/cpu3/online"
@@ -258,4 +258,7 @@ bg_wait "400 MiB written to and read from tmpfs meanwhile (the guest has no disk
 check "$CELL: memory pressure: nginx still up" guest "pidof nginx"
 check_shown "$CELL: memory pressure: every queued socket was handed back" tsq_accounted
 check "$CELL: reliability: rmmod" tsq_unload
-tcp_settle "$CELL: reliability: TCP sockets back to baseline" "$base_tcp"
+# 2000 connections end at once: on 6.1/amd64 the guest still held 15 of
+# them ESTABLISHED 31 s later, the client gone (FINs lost under the load,
+# then retransmitted); give them 90 s.
+tcp_settle "$CELL: reliability: TCP sockets back to baseline" "$base_tcp" 90
