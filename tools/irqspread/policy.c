@@ -831,6 +831,24 @@ static void plan_trim(struct plan *p, size_t keep)
 		p->nnic = keep;
 }
 
+/* plan_build()'s scratch: per-NIC CPU orders, and the NICs it loaded itself. */
+static void build_scratch_free(struct nic **nics, struct nic **named, size_t nnamed,
+			       size_t nnic, int **ord, int *nord, int **cpu_for)
+{
+	for (size_t i = 0; ord && cpu_for && i < nnic; i++) {
+		free(ord[i]);
+		free(cpu_for[i]);
+	}
+	if (nics != named) {
+		for (size_t i = nnamed; i < nnic; i++)
+			nic_free(nics[i]);
+		free(nics);
+	}
+	free(ord);
+	free(nord);
+	free(cpu_for);
+}
+
 int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 	       const struct plan_opts *o, struct plan *p, char *err, size_t errlen)
 {
@@ -884,30 +902,10 @@ int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 	plan_trim(p, nnamed);
 	if (o->policy == POLICY_SPREAD && any_rps && plan_sock(m, p, named, nnamed))
 		goto oom;
-	for (size_t i = 0; i < nnic; i++) {
-		free(ord[i]);
-		free(cpu_for[i]);
-	}
-	for (size_t i = nnamed; i < nnic; i++)
-		nic_free(nics[i]);
-	free(nics);
-	free(ord);
-	free(nord);
-	free(cpu_for);
+	build_scratch_free(nics, named, nnamed, nnic, ord, nord, cpu_for);
 	return 0;
 oom:
-	for (size_t i = 0; ord && cpu_for && i < nnic; i++) {
-		free(ord[i]);
-		free(cpu_for[i]);
-	}
-	if (nics != named) {
-		for (size_t i = nnamed; i < nnic; i++)
-			nic_free(nics[i]);
-		free(nics);
-	}
-	free(ord);
-	free(nord);
-	free(cpu_for);
+	build_scratch_free(nics, named, nnamed, nnic, ord, nord, cpu_for);
 	plan_free(p);
 	return errf(err, errlen, "out of memory");
 }
