@@ -84,19 +84,27 @@ check "$CELL: rmmod racing parameter writes, 5 times under flows: every rmmod do
 check "$CELL: module gone after the races" guest "! test -d /sys/module/tsqsteal"
 
 # --- insmod under traffic --------------------------------------------
+# wrk keeps traffic going for the whole cycle (a 2 MiB batch alone ended
+# before the module took any on 7/amd64); the batch checks the bytes.
 fails=0
 for i in 1 2 3; do
+	wrk_run 5 32 1m.bin >/dev/null &
+	wp=$!
 	bg_bulk 32 2m.bin
 	sleep 0.3
 	e=NA
 	if tsq_load policy=spread >/dev/null; then
-		sleep 1
-		e=$(tsq_stat enqueued)
+		for j in $(seq 30); do
+			e=$(tsq_stat enqueued)
+			[ "$e" -gt 0 ] 2>/dev/null && break
+			sleep 0.1
+		done
 		tsq_unload >/dev/null || fails=$((fails + 1))
 	else
 		fails=$((fails + 1))
 	fi
 	wait "$BG" || fails=$((fails + 1))
+	wait "$wp"
 	[ "$e" -gt 0 ] 2>/dev/null || fails=$((fails + 1))
 	echo "# $CELL: insmod under traffic $i: enqueued $e before the unload"
 done
