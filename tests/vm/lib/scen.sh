@@ -157,6 +157,39 @@ check_shown() {
 	fi
 }
 
+# traffic_start DIR FLOWS FILE / traffic_stop DIR DESC: batches of bulk
+# FLOWS FILE back to back, in the background, from start until stop, so
+# that an event timed against traffic (an unload, a CPU going offline)
+# always meets flows in flight, however fast this host moves them.  The
+# loop ends at the first batch that is not intact: traffic_running then
+# says no.  traffic_stop checks every batch, one TAP line.
+traffic_start() {
+	mkdir -p "$1"
+	rm -f "$1"/stop "$1"/batch-*
+	(
+		n=0
+		while [ ! -f "$1/stop" ]; do
+			n=$((n + 1))
+			bulk "$2" "$3" >"$1/batch-$n" || exit 1
+		done
+	) &
+	TRAFFIC_PID=$!
+}
+traffic_running() {
+	kill -0 "$TRAFFIC_PID" 2>/dev/null
+}
+traffic_stop() {
+	local n
+	touch "$1/stop"
+	n=$(find "$1" -name 'batch-*' | wc -l)
+	if wait "$TRAFFIC_PID"; then
+		tap_ok "$2 ($n batches: $(cat "$1"/batch-* | tr '\n' ' '))"
+	else
+		tap_fail "$2" "$(tail -n 3 "$1"/batch-*)"
+		return 1
+	fi
+}
+
 # check_bulk DESC FLOWS [FILE]: bulk as one check, its figures in the line.
 check_bulk() {
 	local desc=$1

@@ -1,14 +1,14 @@
 # shellcheck shell=bash disable=SC2154
-# rmmod under traffic: load, start 32 flows of 1 MiB, unload while they run.
-# Every flow must finish intact, the kernel log stay clean, and sockets
-# and the module's refcount come back to their baseline.
+# rmmod under traffic: load, run batches of 32 flows of 1 MiB back to back,
+# unload while they run.  Every flow must finish intact, the kernel log
+# stay clean, and sockets and the module's refcount come back to their
+# baseline.
 
 base_tcp=$(tcp_inuse)
+rm_dir=$(mktemp -d)
 for cycle in $(seq "$T_CYCLES"); do
 	tsq_load policy=spread >/dev/null || { tap_fail "$CELL: rmmod cycle $cycle: insmod"; continue; }
-	tmp=$(mktemp)
-	(bulk 32 mid.bin >"$tmp") &
-	bulk_pid=$!
+	traffic_start "$rm_dir" 32 mid.bin
 	# Unload once the flows are going through tsqsteal (asserted), while they run.
 	for i in $(seq 50); do
 		[ "$(tsq_stat drained)" -gt 0 ] 2>/dev/null && break
@@ -16,36 +16,20 @@ for cycle in $(seq "$T_CYCLES"); do
 	done
 	refs=$(guest "cat /sys/module/tsqsteal/refcnt")
 	dr=$(tsq_stat drained)
-	if ! [ "$dr" -gt 0 ] 2>/dev/null; then
-		wait $bulk_pid
-		tap_fail "$CELL: rmmod cycle $cycle: the module drained work before the unload (drained=$dr)"
-		tsq_unload >/dev/null
-		rm -f "$tmp"
-		continue
-	fi
-	if ! kill -0 $bulk_pid 2>/dev/null; then
-		wait $bulk_pid
-		tap_fail "$CELL: rmmod cycle $cycle: flows were still running at rmmod" "$(cat "$tmp")"
-		tsq_unload >/dev/null
-		rm -f "$tmp"
-		continue
-	fi
+	running=no
+	traffic_running && running=yes
 	t0=$(date +%s.%N)
-	if tsq_unload >/dev/null; then
-		t=$(echo "$(date +%s.%N) - $t0" | bc)
-		wait $bulk_pid
-		rc=$?
-		if [ $rc -eq 0 ]; then
-			tap_ok "$CELL: rmmod cycle $cycle under traffic (drained $dr before, refcnt $refs, rmmod ${t}s): flows intact ($(cat "$tmp"))"
-		else
-			tap_fail "$CELL: rmmod cycle $cycle under traffic: flows intact" "$(cat "$tmp")"
-		fi
-	else
-		wait $bulk_pid
-		tap_fail "$CELL: rmmod cycle $cycle under traffic: rmmod failed" "refcnt=$refs"
-	fi
-	rm -f "$tmp"
+	ok=no
+	tsq_unload >/dev/null && ok=yes
+	t=$(echo "$(date +%s.%N) - $t0" | bc)
+	check "$CELL: rmmod cycle $cycle: the module drained work before the unload (drained=$dr)" \
+		test "$dr" -gt 0
+	check "$CELL: rmmod cycle $cycle: flows running, every batch intact so far, at rmmod" \
+		test "$running" = yes
+	check "$CELL: rmmod cycle $cycle under traffic (refcnt $refs before, rmmod ${t}s)" test "$ok" = yes
+	traffic_stop "$rm_dir" "$CELL: rmmod cycle $cycle: every flow of every batch intact"
 done
+rm -rf "$rm_dir"
 check "$CELL: module gone after the cycles" guest "! test -d /sys/module/tsqsteal"
 tcp_settle "$CELL: TCP sockets back to baseline after rmmod cycles" "$base_tcp"
 # TCP memory: sockstat's "mem" is the global counter, which since 6.0

@@ -46,8 +46,9 @@ rate() {
 	echo "$r"
 }
 
+# median3 A [B C]: the middle of three, or the one value.
 median3() {
-	printf '%s\n' "$@" | sort -g | sed -n 2p
+	printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"
 }
 
 ncpu=$(guest nproc)
@@ -138,19 +139,22 @@ p_off=$(proof 10000000 fifo)
 off_e=$(delta "$S/a" "$S/b" enqueued "$other")
 off_h=$(delta "$S/a" "$S/b" handed "$other")
 off_q=$(awk -v c="$other" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "qlen") q = i } $1 == c { print $q }' "$S/b")
-# Medians of three alternating windows, as above: single windows vary by
-# up to x3 under TCG.
+# What is asserted needs one window with the rescue on; the throughput
+# beside it is printed, as a median of three alternating windows in soak
+# (single windows vary by up to x3 under TCG), from one pair in make test.
 on_r=0
 pf=() pn=()
-for i in 1 2 3; do
+rounds=1
+[ -n "${SOAK:-}" ] && rounds=3
+for i in $(seq "$rounds"); do
 	pf+=("$(proof 2000 idle)")
 	pn+=("$(proof 2000 fifo)")
 	on_r=$((on_r + $(delta "$S/a" "$S/b" rescued_from "$other")))
 done
 p_free=$(median3 "${pf[@]}")
 p_on=$(median3 "${pn[@]}")
-echo "# $CELL: pinned threaded NAPI, FIFO hog on CPU $other: idle loop median $p_free MB/s (${pf[*]}); rescue off $p_off MB/s" \
-	"(CPU $other: enqueued +$off_e, handed back +$off_h, qlen $off_q); rescue on median $p_on MB/s (${pn[*]}; rescued from CPU $other +$on_r)"
+echo "# $CELL: pinned threaded NAPI, FIFO hog on CPU $other: idle loop $p_free MB/s (${pf[*]}); rescue off $p_off MB/s" \
+	"(CPU $other: enqueued +$off_e, handed back +$off_h, qlen $off_q); rescue on $p_on MB/s (${pn[*]}; rescued from CPU $other +$on_r)"
 check "$CELL: rescue proof: without the rescue the hogged CPU's queue holds its work (handed back +$off_h, qlen $off_q)" \
 	test "$off_h" = 0 -a "$off_q" -gt 0
 # The >= 50 % throughput target is not asserted yet: 6.1/amd64 kept

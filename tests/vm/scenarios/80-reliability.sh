@@ -225,11 +225,18 @@ guest "echo 0 > $PARAMS/busy_pct" >/dev/null
 snap "$S/a"
 client sh -c "ulimit -n 8192; wrk -t2 -c2000 -d${T_TRAFFIC}s --timeout 20s http://$VM_GUEST_IP/64k.bin" >"$S/wrk.2000" 2>&1
 snap "$S/b"
+# Served: bytes read, not completed requests.  2000 connections share the
+# link fairly, and at 10 MB/s (arm64 under TCG) a first round of 64 KiB
+# each (128 MiB) outlasts the window: 6.1/arm64 completed none in 5 s.
 req=$(awk '/requests in/ { print $1 }' "$S/wrk.2000")
+rd=$(awk '/requests in/ { print $NF + 0 }' "$S/wrk.2000")
 st=$(delta "$S/a" "$S/b" stolen_by total)
 mq=$(guest "cat $STATS" | awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "max_qlen") c = i } $1 == "total" { print $c }')
-check "$CELL: 2000 connections: served (${req:-0} requests), queues grew to $mq, steals +$st" \
-	test "${req:-0}" -gt 0 -a "$st" -gt 0
+if awk -v r="${rd:-0}" -v s="$st" 'BEGIN { exit !(r > 0 && s > 0) }'; then
+	tap_ok "$CELL: 2000 connections: served (${rd:-0} MB read, ${req:-0} requests complete), queues grew to $mq, steals +$st"
+else
+	tap_fail "$CELL: 2000 connections: served, steals > 0 (${rd:-0} MB read, steals +$st)" "$(cat "$S/wrk.2000")"
+fi
 guest "echo 80 > $PARAMS/busy_pct" >/dev/null
 check_shown "$CELL: 2000 connections: every queued socket was handed back" tsq_accounted
 
