@@ -18,6 +18,26 @@
 #include <net/sock.h>
 
 /*
+ * The kernel series the VM matrix runs (tests/vm/run.sh).  tsqsteal
+ * replaces part of tcp_wfree(); on another series TSQ may have changed
+ * under it, so it refuses to load there unless allow_untested_kernel=1.
+ * A new series joins this list once the matrix passes on it.
+ */
+#define TSQ_TESTED_SERIES	"6.1, 6.12, 7.2"
+
+static inline bool tsq_kernel_tested(void)
+{
+	switch (LINUX_VERSION_CODE >> 8) {
+	case KERNEL_VERSION(6, 1, 0) >> 8:
+	case KERNEL_VERSION(6, 12, 0) >> 8:
+	case KERNEL_VERSION(7, 2, 0) >> 8:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
  * The ftrace redirect.  Up to 6.1 arm64 has no DYNAMIC_FTRACE_WITH_ARGS and
  * 6.1 names the setter differently, so 6.1 saves full pt_regs (as livepatch
  * does without WITH_ARGS) and sets their instruction pointer.

@@ -70,7 +70,7 @@ static void notrace tsq_ftrace_handler(unsigned long ip, unsigned long parent_ip
 static struct ftrace_ops tsq_ftrace_ops = {
 	.func	= tsq_ftrace_handler,
 	.flags	= TSQ_FTRACE_REGS_FLAG | FTRACE_OPS_FL_IPMODIFY |
-		  FTRACE_OPS_FL_RECURSION,
+		  FTRACE_OPS_FL_RECURSION | FTRACE_OPS_FL_PERMANENT,
 };
 
 static unsigned long tsq_symbol_addr(const char *name)
@@ -126,8 +126,10 @@ int tsq_hook_register(void)
 	}
 	err = register_ftrace_function(&tsq_ftrace_ops);
 	if (err) {
-		pr_err("cannot redirect tcp_wfree: %d%s\n", err,
-		       err == -EBUSY ? " (another IPMODIFY user, e.g. a livepatch, owns it)" : "");
+		if (err == -EBUSY)
+			pr_err("cannot redirect tcp_wfree: busy (a livepatch or another IPMODIFY user owns it, or sysctl kernel.ftrace_enabled is 0)\n");
+		else
+			pr_err("cannot redirect tcp_wfree: %d\n", err);
 		return err;
 	}
 	tsq_hooked = true;
@@ -165,5 +167,13 @@ void tsq_hook_unregister(void)
 void tsq_hook_exit(void)
 {
 	tsq_hook_unregister();
+	/*
+	 * A caller preempted after its decrement, still in tsq_wfree()'s
+	 * epilogue (process context, preempt=full), now or at an earlier
+	 * enable=0, is not waited for by synchronize_rcu(); an RCU-tasks grace
+	 * period waits until every task has switched voluntarily, so none is
+	 * left in this module's text.
+	 */
+	synchronize_rcu_tasks();
 	ftrace_free_filter(&tsq_ftrace_ops);
 }

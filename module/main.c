@@ -2,8 +2,9 @@
 /*
  * tsqsteal: module parameters, load and unload, CPU hotplug.
  *
- * Every parameter is writable at runtime in /sys/module/tsqsteal/parameters;
- * a bad value is refused with -EINVAL and one log line, and changes nothing.
+ * Every parameter but allow_untested_kernel is writable at runtime in
+ * /sys/module/tsqsteal/parameters; a bad value is refused with -EINVAL and
+ * one log line, and changes nothing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/isolation.h>
+#include <linux/utsname.h>
 
 #include "compat.h"
 #include "tsqsteal.h"
@@ -29,6 +31,7 @@ unsigned int tsq_busy_pct = 80;
 int tsq_policy = TSQ_POLICY_SPREAD;
 bool tsq_threaded;
 static bool tsq_enable = true;
+static bool tsq_allow_untested;
 struct tsq_cpuset __rcu *tsq_cpuset;
 
 const char * const tsq_policy_names[TSQ_POLICY_MAX] = {
@@ -294,6 +297,9 @@ module_param_cb(busy_pct, &tsq_busy_pct_ops, &tsq_busy_pct, 0644);
 MODULE_PARM_DESC(busy_pct, "spread: keep work on the freeing CPU while it is less than this % busy, 0..100 (0: always spread; default 80)");
 module_param_cb(threaded, &tsq_threaded_ops, &tsq_threaded, 0644);
 MODULE_PARM_DESC(threaded, "Drain in NAPI kthreads instead of softirq (default 0)");
+module_param_named(allow_untested_kernel, tsq_allow_untested, bool, 0444);
+MODULE_PARM_DESC(allow_untested_kernel,
+		 "Load on a kernel series not tested (tested: " TSQ_TESTED_SERIES "; default 0)");
 
 static int tsq_cpu_online(unsigned int cpu)
 {
@@ -311,6 +317,15 @@ static int __init tsq_init(void)
 {
 	int err;
 
+	if (!tsq_kernel_tested()) {
+		if (!tsq_allow_untested) {
+			pr_err("kernel %s is not in the tested series (%s): not loaded; allow_untested_kernel=1 loads it anyway\n",
+			       init_utsname()->release, TSQ_TESTED_SERIES);
+			return -EOPNOTSUPP;
+		}
+		pr_warn("kernel %s is not in the tested series (%s): loading as allow_untested_kernel=1 asks\n",
+			init_utsname()->release, TSQ_TESTED_SERIES);
+	}
 	mutex_lock(&tsq_cfg_lock);
 	err = tsq_hook_check();
 	if (err)
@@ -321,8 +336,12 @@ static int __init tsq_init(void)
 	err = tsq_queues_init();
 	if (err)
 		goto err_cpuset;
-	err = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "net/tsqsteal:online",
-					tsq_cpu_online, tsq_cpu_offline);
+	/* No CPU comes or goes between the online flags and the callbacks. */
+	cpus_read_lock();
+	tsq_queues_sync_online();
+	err = cpuhp_setup_state_nocalls_cpuslocked(CPUHP_AP_ONLINE_DYN, "net/tsqsteal:online",
+						   tsq_cpu_online, tsq_cpu_offline);
+	cpus_read_unlock();
 	if (err < 0)
 		goto err_queues;
 	tsq_cpuhp_state = err;

@@ -79,13 +79,18 @@ static void tsq_nudge(struct tsq_queue *q)
 		tasklet_schedule(&q->nudge);
 }
 
+/*
+ * Also while the module stops: napi_disable() waits for the last poll,
+ * which on a CPU whose ksoftirqd a hog keeps off (sched_rt_runtime_us=-1)
+ * only this tasklet brings.  It ends once tsq_queues_stop() has emptied
+ * the queue; nothing is queued after the hook is gone.
+ */
 static void tsq_nudge_fn(struct tasklet_struct *t)
 {
 	struct tsq_queue *q = from_tasklet(q, t, nudge);
 
 	if (READ_ONCE(q->len) && q->cpu == smp_processor_id() &&
-	    test_bit(NAPI_STATE_SCHED, &q->napi.state) &&
-	    !READ_ONCE(tsq_stopping))
+	    test_bit(NAPI_STATE_SCHED, &q->napi.state))
 		tsq_nudge(q);
 }
 
@@ -307,7 +312,7 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 	u64 since = READ_ONCE(q->since_ns);
 	unsigned int done = 0, n;
 	struct tcp_sock *tp, *tmp;
-	bool more = false;
+	bool more = false, late = false;
 	LIST_HEAD(batch);
 
 	q->stats.polls++;
@@ -319,21 +324,38 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 	if (since && READ_ONCE(q->len))
 		tsq_stats_wait(q, tsq_age(now, since));
 
-	while (done < limit) {
+	while (done < limit && !late) {
 		spin_lock_irq(&q->lock);
 		n = tsq_take_locked(q, &batch, limit - done);
 		spin_unlock_irq(&q->lock);
 		if (!n && (!tsq_stealing() ||
 			   (!tsq_rescue_starving(q) && !tsq_steal(q))))
 			break;
+		/* drain_us bounds the poll socket by socket. */
 		list_for_each_entry_safe(tp, tmp, &batch, tsq_node) {
 			list_del(&tp->tsq_node);
 			tsq_xmit_one(q, (struct sock *)tp);
+			done++;
+			n--;
+			now = tsq_now();
+			/* Progress: the rescue timer measures from here. */
+			WRITE_ONCE(q->since_ns, now);
+			if ((s64)(now - deadline) > 0) {
+				late = true;
+				break;
+			}
 		}
-		done += n;
-		if ((s64)(tsq_now() - deadline) > 0) {
-			q->stats.time_stops++;
-			break;
+	}
+	if (late) {
+		q->stats.time_stops++;
+		/* What the poll took but did not send goes back to the head. */
+		if (n) {
+			spin_lock_irq(&q->lock);
+			if (!q->len)
+				tsq_rescue_arm(q);
+			list_splice(&batch, &q->head);
+			q->len += n;
+			spin_unlock_irq(&q->lock);
 		}
 	}
 
@@ -542,6 +564,26 @@ void tsq_queue_offline(unsigned int cpu)
 	if (n) {
 		trace_rescue(cpu, to->cpu, n);
 		tsq_kick(to);
+	}
+}
+
+/*
+ * With the CPU hotplug lock held by the caller: every queue's online flag
+ * as it is now, whatever happened since tsq_queues_init() took its
+ * snapshot; the cpuhp callbacks keep it from there.
+ */
+void tsq_queues_sync_online(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct tsq_queue *q = tsq_queue_of(cpu);
+
+		if (cpu_online(cpu) && !q->ksoftirqd)
+			tsq_find_ksoftirqd();
+		spin_lock_irq(&q->lock);
+		q->online = cpu_online(cpu);
+		spin_unlock_irq(&q->lock);
 	}
 }
 

@@ -118,6 +118,7 @@ void tsq_enqueue(struct sock *sk);
 void tsq_kick(struct tsq_queue *q);
 void tsq_queue_offline(unsigned int cpu);
 void tsq_queue_online(unsigned int cpu);
+void tsq_queues_sync_online(void);
 int tsq_queues_set_threaded(bool on);
 
 /*

@@ -14,11 +14,13 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-# mutant PATCH DIR: module/ with PATCH applied, in DIR/module.
+# mutant PATCH DIR: module/ (or TSQ_MODULE_SRC: inside a mutation's run,
+# the harness's own variants are built from the mutant) with PATCH
+# applied, in DIR/module.
 mutant() {
 	rm -rf "$2"
 	mkdir -p "$2"
-	cp -r "$top/module" "$2/module"
+	cp -r "${TSQ_MODULE_SRC:-$top/module}" "$2/module"
 	rm -f "$2"/module/*.o "$2"/module/*.ko "$2"/module/*.mod* "$2"/module/.*.cmd
 	patch -s -d "$2" -p1 <"$1"
 }

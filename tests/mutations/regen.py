@@ -44,6 +44,18 @@ muts = {
  'steal-never': ('A poll that runs dry never steals.',
    '80', r'2000 connections',
    [('queue.c', "\trcu_read_unlock();\n\tif (!victim)\n\t\treturn 0;", "\trcu_read_unlock();\n\tvictim = NULL;\n\tif (!victim)\n\t\treturn 0;")]),
+ 'drain-per-batch': ('drain_us is checked only after a whole batch of up to 64 sockets.',
+   '20', r'drain_us=10',
+   [('queue.c', "			if ((s64)(now - deadline) > 0) {\n\t\t\t\tlate = true;", "\t\t\tif (!n && (s64)(now - deadline) > 0) {\n\t\t\t\tlate = true;")]),
+ 'untested-loads': ('A kernel series outside the tested set loads without the override.',
+   '10', r'untested kernel series',
+   [('main.c', "\tif (!tsq_kernel_tested()) {\n\t\tif (!tsq_allow_untested) {", "\tif (!tsq_kernel_tested()) {\n\t\tif (0) {")]),
+ 'ftrace-not-permanent': ('The redirect\'s ftrace ops is not permanent: ftrace_enabled=0 turns it off silently.',
+   '10', r'ftrace_enabled=0 refused',
+   [('hook.c', " | FTRACE_OPS_FL_PERMANENT,", ",")]),
+ 'nudge-stops-at-unload': ('6.1: the kick tasklet stops re-arming once the module stops, so rmmod waits on a hogged CPU.',
+   '50', r'that rmmod took',
+   [('queue.c', "\t    test_bit(NAPI_STATE_SCHED, &q->napi.state))\n\t\ttsq_nudge(q);", "\t    test_bit(NAPI_STATE_SCHED, &q->napi.state) &&\n\t    !READ_ONCE(tsq_stopping))\n\t\ttsq_nudge(q);")]),
 }
 os.makedirs(root+'/tests/mutations', exist_ok=True)
 for name,(desc,scen,caught,edits) in muts.items():

@@ -71,6 +71,8 @@ printf '%s\n' "${order[@]}" >"$stage/etc/tsq/modules.order"
 cp "$out/tsqsteal.ko" "$stage/opt/tsq/tsqsteal.ko"
 # The harness's own canary (a module that WARNs at load), where built.
 [ -f "$out/tsqsteal-canary.ko" ] && cp "$out/tsqsteal-canary.ko" "$stage/opt/tsq/"
+# The module built as if no kernel series were tested (10-load.sh).
+[ -f "$out/tsqsteal-untested.ko" ] && cp "$out/tsqsteal-untested.ko" "$stage/opt/tsq/"
 cp "$out/tsqhog" "$stage/opt/tsq/tsqhog"
 [ -f "$out/irqspread" ] && cp "$out/irqspread" "$stage/opt/tsq/irqspread"
 install -m 0755 "$here/guest/init" "$stage/init"

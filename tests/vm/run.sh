@@ -243,7 +243,12 @@ run_cell() {
 			"$(grep -E -m5 'warning:|error' "$dir/build.log" "$log/build.log")"
 		return
 	fi
-	rm -f "$dir/tsqsteal-canary.ko"
+	rm -f "$dir/tsqsteal-canary.ko" "$dir/tsqsteal-untested.ko"
+	# The module built as if no kernel series were tested (10-load.sh).
+	if ! "$here/../mutate.sh" --build-only "$here/fixtures/untested-kernel.patch" "$cell" \
+		"$dir/tsqsteal-untested.ko" >"$log/untested-build.log" 2>&1; then
+		tap_fail "$label: the untested-kernel build of the module" "$(tail -n 10 "$log/untested-build.log")"
+	fi
 	local selftest_here=""
 	if [ "${SELFTEST:-1}" = 1 ] && [ -z "${SELFTEST_DONE:-}" ] && [ -z "${TSQ_MODULE_SRC:-}" ]; then
 		if "$here/../mutate.sh" --build-only "$top/tests/mutations/canary-warn.patch" "$cell" \

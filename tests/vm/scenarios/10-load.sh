@@ -11,7 +11,38 @@ done
 check "$CELL: a refused load says why in one line" \
 	guest "dmesg | grep -q 'tsqsteal: policy: unknown value .bogus.'"
 
+# A kernel series outside the tested set: the module built as if none
+# were tested (tests/vm/fixtures/untested-kernel.patch) refuses, in one
+# line naming the override; the override loads it, and it works.
+U=/opt/tsq/tsqsteal-untested.ko
+n0=$(guest "dmesg | wc -l")
+check "$CELL: on an untested kernel series insmod is refused and loads nothing" \
+	guest "! insmod $U && ! test -d /sys/module/tsqsteal"
+check_shown "$CELL: the refusal is one line naming the override" \
+	guest "dmesg | tail -n +$((n0 + 1)) | grep 'tsqsteal:' >/tmp/refusal; cat /tmp/refusal
+		test \$(wc -l </tmp/refusal) = 1 &&
+		grep -q 'tsqsteal: kernel .* is not in the tested series (.*): not loaded; allow_untested_kernel=1 loads it anyway' /tmp/refusal"
+check "$CELL: allow_untested_kernel=1 loads it" guest "insmod $U allow_untested_kernel=1"
+check "$CELL: allow_untested_kernel reads Y and cannot be written at runtime" \
+	guest "test \$(cat $PARAMS/allow_untested_kernel) = Y && ! echo 0 2>/dev/null >$PARAMS/allow_untested_kernel"
+e0=$(tsq_stat enqueued)
+bulk 8 >/dev/null
+e1=$(tsq_stat enqueued)
+check "$CELL: the module loaded that way takes work (enqueued $e0 -> $e1)" test "$e1" -gt "$e0" 2>/dev/null
+check "$CELL: rmmod of the untested-kernel build" tsq_unload
+
 check "$CELL: insmod with defaults" tsq_load
+# The redirect is an ftrace ops marked permanent: kernel.ftrace_enabled=0
+# is refused while it is registered (else TSQ would silently go back to
+# stock with enable still 1), and allowed once enable=0 unregisters it.
+check "$CELL: sysctl kernel.ftrace_enabled=0 refused while the redirect is on" \
+	guest "! sysctl -qw kernel.ftrace_enabled=0 2>/dev/null && test \$(cat /proc/sys/kernel/ftrace_enabled) = 1"
+e0=$(tsq_stat enqueued)
+bulk 8 >/dev/null
+e1=$(tsq_stat enqueued)
+check "$CELL: the redirect still takes work after that (enqueued $e0 -> $e1)" test "$e1" -gt "$e0" 2>/dev/null
+check "$CELL: with enable=0, kernel.ftrace_enabled=0 is allowed again" \
+	guest "echo 0 > $PARAMS/enable && sysctl -qw kernel.ftrace_enabled=0 && sysctl -qw kernel.ftrace_enabled=1 && echo 1 > $PARAMS/enable"
 check "$CELL: defaults read back (spread, budget 64, drain 1000us, starve 2000us, busy 80 %)" \
 	guest "test \"\$(cat $PARAMS/policy $PARAMS/budget $PARAMS/drain_us $PARAMS/starve_us $PARAMS/busy_pct $PARAMS/enable $PARAMS/threaded | tr '\n' ' ')\" = 'spread 64 1000 2000 80 Y N '"
 check "$CELL: allowed CPUs default to all housekeeping CPUs" \

@@ -84,7 +84,23 @@ p=$(delta "$S/a" "$S/b" polls total)
 b=$(delta "$S/a" "$S/b" budget_stops total)
 check "$CELL: budget=1: at most one socket per poll ($h handed back in $p polls), budget stops +$b" \
 	test "$h" -le "$p" -a "$b" -gt 0 -a "$h" -gt 0
-guest "echo 64 > $PARAMS/budget; echo 0-$((ncpu - 1)) > $PARAMS/cpus; echo 80 > $PARAMS/busy_pct" >/dev/null
+guest "echo 64 > $PARAMS/budget" >/dev/null
+
+# drain_us=10: a poll stops at the first socket that ends past the limit
+# and puts the rest of what it took back; one socket's transmit takes
+# longer than 10 us here, so polls hand back about one socket each (a
+# check per batch of up to 64 handed back whole batches), and time_stops
+# grow.  Same one-CPU setup as budget=1.
+guest "echo 10 > $PARAMS/drain_us" >/dev/null
+snap "$S/a"
+check_bulk "$CELL: drain_us=10: bulk flows arrive intact" 32
+snap "$S/b"
+h=$(delta "$S/a" "$S/b" handed total)
+p=$(delta "$S/a" "$S/b" polls total)
+ts=$(delta "$S/a" "$S/b" time_stops total)
+check "$CELL: drain_us=10: about one socket per poll ($h handed back in $p polls, want <= 1.25 per poll), time stops +$ts" \
+	test "$h" -le $((p + p / 4)) -a "$ts" -gt 0 -a "$h" -gt 0
+guest "echo 1000 > $PARAMS/drain_us; echo 0-$((ncpu - 1)) > $PARAMS/cpus; echo 80 > $PARAMS/busy_pct" >/dev/null
 
 # local: stock placement, the A/B control: every CPU queues and drains
 # exactly the work its own TX completions released; nothing moves.
