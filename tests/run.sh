@@ -2,7 +2,8 @@
 # tests/run.sh: every test, one TAP stream, ending "N passed, N failed".
 #   1. host packages (apt, says what it installs)
 #   2. static checks (tests/check.sh)
-#   3. host unit tests of the userland code (irqspread, bench)
+#   3. host unit tests of the userland code (irqspread, bench), and of
+#      make install/uninstall and the .debs (tests/pkg.sh)
 #   4. the VM matrix (tests/vm/run.sh)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,6 +42,8 @@ if [ -x "$top/bench/test.sh" ]; then
 	phase "bench unit tests"
 	sub "bench unit tests" "$top/bench/test.sh"
 fi
+phase "packaging: make install, make deb, dkms.conf"
+sub "packaging" "$here/pkg.sh"
 phase "VM matrix: ${MATRIX:-six kernels x e1000e, plus 7/amd64 on igb}"
 sub "VM matrix" "$here/vm/run.sh"
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the host packages the build, the VM tests and the bench need.
+# Install the host packages the build, the VM tests, the bench and the
+# packaging (make deb, tests/pkg.sh) need.
 # Debian 12 host; everything comes from the host's own apt sources.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ pkgs=(
 	libjson-c-dev pkg-config
 	iproute2 curl wrk netcat-openbsd socat ethtool
 	gnuplot-nox jq python3 shellcheck
+	dpkg-dev debhelper dh-dkms dkms lintian mandoc man-db file
 )
 
 missing=()

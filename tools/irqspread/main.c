@@ -15,7 +15,9 @@
 #include "sysroot.h"
 #include "util.h"
 
-#define VERSION "1.0"
+#ifndef IRQSPREAD_VERSION
+#define IRQSPREAD_VERSION "unknown"	/* the Makefile passes VERSION's */
+#endif
 #define DEFAULT_SAVE "/var/lib/irqspread/saved.json"
 #define DRIFT 10	/* check's "drifted", told apart from errors in main() */
 
@@ -150,7 +152,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			fputs(usage, stdout);
 			exit(0);
 		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
-			printf("irqspread %s\n", VERSION);
+			printf("irqspread %s\n", IRQSPREAD_VERSION);
 			exit(0);
 		} else if (strcmp(a, "-j") == 0 || strcmp(a, "--json") == 0) {
 			o->given |= O_JSON;
