@@ -89,7 +89,10 @@ klog_step() {
 # every CPU, tracing off, RT throttling and TCP sysctls at their values.
 guest_reset() {
 	GUEST_TIMEOUT=60 guest "
-		pkill -9 tsqhog 2>/dev/null
+		if pidof tsqhog >/dev/null; then
+			echo 'reset: a tsqhog was still running'
+			( $HOG_KILL ) || exit 1
+		fi
 		for c in /sys/devices/system/cpu/cpu[0-9]*/online; do
 			[ \"\$(cat \$c)\" = 1 ] || echo 1 >\$c
 		done

@@ -20,6 +20,24 @@ else
 	T_TRAFFIC=5 T_CYCLES=3 T_BULK_BLOBS=64 T_BULK_ROUNDS=1 T_STARVE=6 T_STORM=10 T_IDLE_CYCLES=10
 fi
 
+# HOG_KILL: guest shell that kills every tsqhog and fails unless none is
+# left 5 s later.  Killed again each round: a hog forked just before may
+# exec after the first kill (6.12/arm64 once had a 40 s hog of
+# 50-starve.sh alive in 60-hotplug.sh, pinned to the CPU that went down).
+HOG_KILL='for i in $(seq 50); do pidof tsqhog >/dev/null || exit 0; pkill -9 tsqhog; sleep 0.1; done
+	echo "tsqhog still running: $(pidof tsqhog)"; exit 1'
+
+# hog_start CPU SECONDS fifo|idle: tsqhog running, before it returns.  The
+# shell that forks it is pinned to CPU 0 first: a child forked onto a CPU
+# that a SCHED_FIFO hog holds (RT throttling off) waits there, still a
+# shell, until the balancer moves it, and would start its own hog late.
+hog_start() {
+	guest "taskset -p 1 \$\$ >/dev/null; n0=\$(pidof tsqhog | wc -w)
+		/opt/tsq/tsqhog $1 $2 $3 >/dev/null 2>&1 &
+		for i in \$(seq 50); do [ \$(pidof tsqhog | wc -w) -gt \$n0 ] && exit 0; sleep 0.1; done
+		echo 'tsqhog did not start'; exit 1"
+}
+
 tsq_load() {
 	guest "insmod $KO $*"
 }

@@ -39,7 +39,7 @@ other=$(($(guest nproc) - 1))
 # a busy loop of that class on CPU.
 rate() {
 	local r
-	guest "/opt/tsq/tsqhog $1 $((dur + 2)) $2 >/dev/null 2>&1 &" >/dev/null
+	hog_start "$1" $((dur + 2)) "$2" >&2
 	sleep 0.5
 	r=$(wrk_run "$dur" 32 1m.bin | awk '{ print $2 }')
 	sleep 2
@@ -127,7 +127,7 @@ echo "# $CELL: NAPI kthreads pinned (pid:cpu; $owner serves CPU $other's queue):
 proof() {
 	local mb
 	guest "echo $1 > $PARAMS/starve_us" >/dev/null
-	guest "/opt/tsq/tsqhog $other $((dur + 3)) $2 >/dev/null 2>&1 &" >/dev/null
+	hog_start "$other" $((dur + 3)) "$2" >&2
 	sleep 1
 	snap "$S/a"
 	mb=$(wrk_run "$dur" 32 1m.bin | awk '{ print $2 }')
@@ -171,13 +171,15 @@ check_shown "$CELL: after the proof, every queued socket was handed back" tsq_ac
 # with RT throttling off: up to 6.4 that CPU's softirqs would then wait
 # for a ksoftirqd that never runs, and the unload for its last poll (the
 # hog runs 40 s).
-guest "echo -1 > /proc/sys/kernel/sched_rt_runtime_us; /opt/tsq/tsqhog $other 40 fifo >/dev/null 2>&1 &" >/dev/null
+guest "echo -1 > /proc/sys/kernel/sched_rt_runtime_us" >/dev/null
+hog_start "$other" 40 fifo >&2
 sleep 0.5
 wrk_run 3 32 1m.bin >/dev/null
 t0=$SECONDS
 check "$CELL: rmmod while CPU $other is hogged, RT throttling off" tsq_unload
 check "$CELL: that rmmod took < 30 s ($((SECONDS - t0)) s)" test $((SECONDS - t0)) -lt 30
-guest "pkill -9 tsqhog; echo 950000 > /proc/sys/kernel/sched_rt_runtime_us; true" >/dev/null
+check "$CELL: the hog is gone" guest "$HOG_KILL"
+guest "echo 950000 > /proc/sys/kernel/sched_rt_runtime_us" >/dev/null
 rm -rf "$S" "$S.t1" "$S.t2"
 # The stock kernel beside it, same hog on the same CPU (soak only: it
 # asserts nothing): its TSQ work stays on the IRQ CPU, so the hog takes
