@@ -79,18 +79,13 @@ static void tsq_nudge(struct tsq_queue *q)
 		tasklet_schedule(&q->nudge);
 }
 
-/*
- * Also while the module stops: napi_disable() waits for the last poll,
- * which on a CPU whose ksoftirqd a hog keeps off (sched_rt_runtime_us=-1)
- * only this tasklet brings.  It ends once tsq_queues_stop() has emptied
- * the queue; nothing is queued after the hook is gone.
- */
 static void tsq_nudge_fn(struct tasklet_struct *t)
 {
 	struct tsq_queue *q = from_tasklet(q, t, nudge);
 
 	if (READ_ONCE(q->len) && q->cpu == smp_processor_id() &&
-	    test_bit(NAPI_STATE_SCHED, &q->napi.state))
+	    test_bit(NAPI_STATE_SCHED, &q->napi.state) &&
+	    !READ_ONCE(tsq_stopping))
 		tsq_nudge(q);
 }
 

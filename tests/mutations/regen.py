@@ -53,9 +53,6 @@ muts = {
  'ftrace-not-permanent': ('The redirect\'s ftrace ops is not permanent: ftrace_enabled=0 turns it off silently.',
    '10', r'ftrace_enabled=0 refused',
    [('hook.c', " | FTRACE_OPS_FL_PERMANENT,", ",")]),
- 'nudge-stops-at-unload': ('6.1: the kick tasklet stops re-arming once the module stops, so rmmod waits on a hogged CPU.',
-   '50', r'that rmmod took',
-   [('queue.c', "\t    test_bit(NAPI_STATE_SCHED, &q->napi.state))\n\t\ttsq_nudge(q);", "\t    test_bit(NAPI_STATE_SCHED, &q->napi.state) &&\n\t    !READ_ONCE(tsq_stopping))\n\t\ttsq_nudge(q);")]),
 }
 os.makedirs(root+'/tests/mutations', exist_ok=True)
 for name,(desc,scen,caught,edits) in muts.items():

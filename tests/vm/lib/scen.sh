@@ -21,16 +21,17 @@ else
 fi
 
 # HOG_KILL: guest shell that kills every tsqhog and fails unless none is
-# left 5 s later.  Killed again each round: a hog forked just before may
-# exec after the first kill (6.12/arm64 once had a 40 s hog of
-# 50-starve.sh alive in 60-hotplug.sh, pinned to the CPU that went down).
-HOG_KILL='for i in $(seq 50); do pidof tsqhog >/dev/null || exit 0; pkill -9 tsqhog; sleep 0.1; done
+# left 5 s later.  The guest's busybox has no pkill: the reset's
+# "pkill -9 tsqhog 2>/dev/null" before 2026-12-06 killed nothing, and a
+# 40 s hog of 50-starve.sh was still running in 60-hotplug.sh on
+# 6.12/arm64, pinned to the CPU that went down.
+HOG_KILL='for i in $(seq 50); do p=$(pidof tsqhog) || exit 0; kill -9 $p; sleep 0.1; done
 	echo "tsqhog still running: $(pidof tsqhog)"; exit 1'
 
 # hog_start CPU SECONDS fifo|idle: tsqhog running, before it returns.  The
 # shell that forks it is pinned to CPU 0 first: a child forked onto a CPU
-# that a SCHED_FIFO hog holds (RT throttling off) waits there, still a
-# shell, until the balancer moves it, and would start its own hog late.
+# that a SCHED_FIFO hog holds (RT throttling off) can wait there, still a
+# shell, until the balancer moves it.
 hog_start() {
 	guest "taskset -p 1 \$\$ >/dev/null; n0=\$(pidof tsqhog | wc -w)
 		/opt/tsq/tsqhog $1 $2 $3 >/dev/null 2>&1 &

@@ -18,9 +18,11 @@ U=/opt/tsq/tsqsteal-untested.ko
 n0=$(guest "dmesg | wc -l")
 check "$CELL: on an untested kernel series insmod is refused and loads nothing" \
 	guest "! insmod $U && ! test -d /sys/module/tsqsteal"
+# busybox insmod tries init_module() after a failed finit_module(), so
+# the module's init runs twice: the same line twice is one message.
 check_shown "$CELL: the refusal is one line naming the override" \
-	guest "dmesg | tail -n +$((n0 + 1)) | grep 'tsqsteal:' >/tmp/refusal; cat /tmp/refusal
-		test \$(wc -l </tmp/refusal) = 1 &&
+	guest "dmesg | tail -n +$((n0 + 1)) | grep 'tsqsteal:' | sed 's/^\[[ 0-9.]*\] //' | sort -u >/tmp/refusal
+		cat /tmp/refusal; test \$(wc -l </tmp/refusal) = 1 &&
 		grep -q 'tsqsteal: kernel .* is not in the tested series (.*): not loaded; allow_untested_kernel=1 loads it anyway' /tmp/refusal"
 check "$CELL: allow_untested_kernel=1 loads it" guest "insmod $U allow_untested_kernel=1"
 check "$CELL: allow_untested_kernel reads Y and cannot be written at runtime" \
