@@ -404,6 +404,8 @@ static bool rps_masks(const struct machine *m, const struct nic *n, const int *c
 	return *short_node == -2;
 }
 
+#define RFS_KEPT "; RFS kept: it steers each flow to the CPU of its socket, which RSS cannot"
+
 static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 		    const int *cpu_for, const struct cpuset *all_irq)
 {
@@ -443,10 +445,15 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 		with_sib = rps_masks(m, n, cpu_for, &free_cpus, masks, &short_node, &have, &need);
 		np->rps_on = with_sib;
 	}
+	/*
+	 * RFS stays on whether RPS is or not: it steers a flow to the CPU its
+	 * socket was last used on, which RSS cannot know (scaling.rst), and
+	 * with aRFS the NIC does that in hardware using the IRQ affinity.
+	 */
+	np->flow_cnt = roundup_pow2(flows / n->nrx > 0 ? flows / n->nrx : 1);
 	if (np->rps_on) {
 		for (int q = 0; q < n->nrx; q++)
 			cpuset_or(&np->rps, &np->rps, &masks[q]);
-		np->flow_cnt = roundup_pow2(flows / n->nrx > 0 ? flows / n->nrx : 1);
 		list_of(&np->rps, a, sizeof(a));
 		snprintf(why, sizeof(why), "RPS to CPUs without NIC IRQs%s: %s",
 			 with_sib ? " (SMT siblings of IRQ CPUs: nothing else is left)" : "", a);
@@ -456,7 +463,6 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 			plan_note(p, i, "RPS includes SMT siblings of IRQ CPUs (%s): no other CPU is left",
 				  list_of(&sib, b, sizeof(b)));
 	} else if (n->nrx < ncand && short_node != -2 && !cpuset_empty(&free_cpus)) {
-		np->flow_cnt = 0;
 		if (short_node >= 0)
 			snprintf(b, sizeof(b), " on node %d", short_node);
 		else
@@ -465,21 +471,22 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 			 have, have == 1 ? "" : "s", b, need, need == 1 ? "" : "s");
 		list_of(&free_cpus, a, sizeof(a));
 		plan_note(p, i, "RPS off: only %d CPU%s without NIC IRQs%s for %s%d rx queue%s (%s%s): "
-			  "RPS would funnel them onto fewer CPUs than RSS uses", have,
+			  "RPS would funnel them onto fewer CPUs than RSS uses%s", have,
 			  have == 1 ? "" : "s", b, short_node >= 0 ? "its " : "", need,
-			  need == 1 ? "" : "s", short_node >= 0 ? "on any node: " : "", a);
+			  need == 1 ? "" : "s", short_node >= 0 ? "on any node: " : "", a, RFS_KEPT);
 	} else if (n->nrx < ncand) {
-		np->flow_cnt = 0;
 		snprintf(why, sizeof(why), "RPS off: every usable CPU takes a NIC IRQ");
-		plan_note(p, i, "RPS off: all %d usable CPUs take NIC IRQs, none is left to steer to",
-			  ncand);
+		plan_note(p, i, "RPS off: all %d usable CPUs take NIC IRQs, none is left to steer to%s",
+			  ncand, RFS_KEPT);
 	} else {
-		np->flow_cnt = 0;
 		snprintf(why, sizeof(why), "RPS off: %d rx queue%s for %d CPU%s", n->nrx,
 			 n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s");
-		plan_note(p, i, "RPS off: %d rx queue%s >= %d CPU%s, the NIC spreads by itself",
-			  n->nrx, n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s");
+		plan_note(p, i, "RPS off: %d rx queue%s >= %d CPU%s, the NIC spreads by itself%s",
+			  n->nrx, n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s", RFS_KEPT);
 	}
+	/* ntuple filters are an ethtool feature, not in sysfs: say, don't run it. */
+	plan_note(p, i, "aRFS also needs `ethtool -K %s ntuple on` where the driver supports it "
+		  "(irqspread cannot see or set ntuple-filters)", n->name);
 	for (int q = 0; q < n->nrx; q++) {
 		struct cpuset none;
 
@@ -498,7 +505,8 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 	if (np->rps_on)
 		snprintf(why, sizeof(why), "RFS: %ld flows over %d rx queues", flows, n->nrx);
 	else
-		snprintf(why, sizeof(why), "RFS off with RPS");
+		snprintf(why, sizeof(why), "RFS without RPS: %ld flows over %d rx queues, "
+			 "each flow to the CPU its socket was last used on", flows, n->nrx);
 	for (int q = 0; q < n->nrx; q++) {
 		char num[32];
 
@@ -852,7 +860,7 @@ static void build_scratch_free(struct nic **nics, struct nic **named, size_t nna
 int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 	       const struct plan_opts *o, struct plan *p, char *err, size_t errlen)
 {
-	bool any_rps = false;
+	bool any_rfs = false;
 	int **ord = NULL, *nord = NULL, **cpu_for = NULL;
 	struct nic **named = nics;
 	size_t nnamed = nnic;
@@ -897,10 +905,10 @@ int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 
 		if (plan_rps(m, p, (int)i, p->flows, cf, &all_irq) || plan_xps(m, p, (int)i, cf))
 			goto oom;
-		any_rps |= i < nnamed && p->nics[i].rps_on;
+		any_rfs |= i < nnamed && p->nics[i].flow_cnt > 0;
 	}
 	plan_trim(p, nnamed);
-	if (o->policy == POLICY_SPREAD && any_rps && plan_sock(m, p, named, nnamed))
+	if (o->policy == POLICY_SPREAD && any_rfs && plan_sock(m, p, named, nnamed))
 		goto oom;
 	build_scratch_free(nics, named, nnamed, nnic, ord, nord, cpu_for);
 	return 0;

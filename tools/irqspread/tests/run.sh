@@ -213,7 +213,20 @@ run "$FIX/mlx5" plan --cpus 0-9
 t "mlx5: too few CPUs for both apart: split 5 and 5" \
 	sh -c "test \$(grep -c '16 queue IRQs of all NICs for 10 CPUs, 5 of them for this NIC' '$TMP/out') = 2 && grep -q '8 queue IRQs on CPUs 5-9,' '$TMP/out'"
 run "$FIX/virtio" plan
-t "virtio: virtio_net defaults already are spread (nothing to change)" has "0 files to change, 20 already as planned" "$TMP/out"
+t "virtio: virtio_net defaults already are spread: IRQs and XPS unchanged" \
+	sh -c "! grep -q 'smp_affinity_list: .* -> \\|xps_cpus: .* -> ' '$TMP/out' && grep -q '16 already as planned' '$TMP/out'"
+# RFS (item 7): 4 rx queues >= 4 CPUs turns RPS off, not RFS.
+t "virtio: 4 rx queues >= 4 CPUs: RPS off, RFS kept (rps_flow_cnt 0 -> 8192 on every queue)" \
+	test "$(grep -c 'rps_flow_cnt: 0 -> 8192  # RFS without RPS' "$TMP/out")" = 4
+t "virtio: RFS alone still sizes rps_sock_flow_entries 0 -> 32768" \
+	has "rps_sock_flow_entries: 0 -> 32768 " "$TMP/out"
+t "virtio: the plan says why RFS stays, and that aRFS needs ntuple filters" \
+	sh -c "grep -q 'RPS off: 4 rx queues >= 4 CPUs, the NIC spreads by itself; RFS kept' '$TMP/out' && grep -q 'aRFS also needs .ethtool -K eth0 ntuple on.' '$TMP/out'"
+run "$FIX/isolcpus" plan
+t "isolcpus: 16 queues on 4 CPUs: RFS kept, 32768 / 16 = 2048 per queue" \
+	test "$(grep -c 'rps_flow_cnt: 0 -> 2048  # RFS without RPS' "$TMP/out")" = 16
+run "$FIX/virtio" plan --policy irq-only
+t "virtio: irq-only leaves RFS alone" sh -c "! grep -q 'rps_flow_cnt\\|rps_sock_flow_entries' '$TMP/out'"
 run "$FIX/virtio" show
 t "virtio: input.2 and output.2 are rx/tx queue 2" \
 	sh -c "grep -q 'virtio0-input.2: rx queue 2' '$TMP/out' && grep -q 'virtio0-output.2: tx queue 2' '$TMP/out'"
