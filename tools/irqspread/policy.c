@@ -752,9 +752,9 @@ static const char *others(struct nic **nics, const size_t *grp, size_t k, size_t
 /*
  * NICs planned together get IRQ CPUs of their own: the NICs with the same
  * usable CPUs (one node, or --cpus) take consecutive slices of them, cores
- * first, each as many CPUs as it has queue vectors. When the CPUs do not
- * go round, they are split in proportion to the vectors (at least one
- * each), and a NIC's vectors wrap within its part. Only with more NICs
+ * first, each as many CPUs as it has queues (nic_slots()). When the CPUs
+ * do not go round, they are split in proportion to the queues (at least
+ * one each), and a NIC's queues wrap within its part. Only with more NICs
  * than CPUs do they share. ord[i]/nord[i] get each NIC's CPUs in order.
  */
 static int share_cpus(const struct machine *m, struct plan *p, struct nic **nics, size_t nnic,
