@@ -177,6 +177,62 @@ static int load_topology(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Which CPUs share an L2 and an L3, from cpuN/cache/index*: XPS groups the
+ * CPUs without a queue IRQ by them. Best effort: without cache/ (older
+ * kernels, some VMs) SMT siblings are taken to share the L2 and the L3 is
+ * unknown; a file that does not parse is skipped.
+ */
+static int load_caches(struct machine *m, char *err, size_t errlen)
+{
+	char path[PATH_MAX], *v;
+	int c;
+
+	m->l2_of = calloc((size_t)m->nr_cpu_ids, sizeof(int));
+	m->l3_of = calloc((size_t)m->nr_cpu_ids, sizeof(int));
+	if (!m->l2_of || !m->l3_of)
+		return errf(err, errlen, "out of memory");
+	for (c = 0; c < m->nr_cpu_ids; c++) {
+		m->l2_of[c] = m->core_of[c];
+		m->l3_of[c] = -1;
+	}
+	for_each_cpu(c, &m->online) {
+		if (c >= m->nr_cpu_ids)
+			break;
+		for (int x = 0; x < 16; x++) {
+			struct cpuset sh;
+			long level;
+			bool instr;
+			int first;
+
+			snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/cache/index%d/level", c, x);
+			if (sr_read_value(path, &v))
+				break;
+			if (parse_int(v, 0, 9, &level))
+				level = 0;
+			free(v);
+			snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/cache/index%d/type", c, x);
+			if (sr_read_value(path, &v))
+				continue;
+			instr = strcmp(v, "Instruction") == 0;
+			free(v);
+			snprintf(path, sizeof(path),
+				 "/sys/devices/system/cpu/cpu%d/cache/index%d/shared_cpu_list", c, x);
+			if (instr || level < 2 || sr_read_value(path, &v))
+				continue;
+			first = cpulist_parse(v, strlen(v), &sh, NULL, 0) ? -1 : cpuset_next(&sh, 0);
+			free(v);
+			if (first < 0 || first >= m->nr_cpu_ids)
+				continue;
+			if (level == 2)
+				m->l2_of[c] = first;
+			else if (level == 3)
+				m->l3_of[c] = first;
+		}
+	}
+	return 0;
+}
+
 /* irqbalance rewrites smp_affinity every 10 s; find it by its comm. */
 static void find_irqbalance(struct machine *m)
 {
@@ -224,7 +280,8 @@ int machine_load(struct machine *m, char *err, size_t errlen)
 	if (r < 0)
 		goto fail;
 	m->has_nohz_full = r == 0;
-	if (load_nodes(m, err, errlen) || load_topology(m, err, errlen))
+	if (load_nodes(m, err, errlen) || load_topology(m, err, errlen) ||
+	    load_caches(m, err, errlen))
 		goto fail;
 	buf = NULL;
 	r = read_opt("/proc/irq/default_smp_affinity", &buf, err, errlen);
@@ -267,6 +324,8 @@ void machine_free(struct machine *m)
 	free(m->nodes);
 	free(m->thread_rank);
 	free(m->core_of);
+	free(m->l2_of);
+	free(m->l3_of);
 	free(m->rps_sock_raw);
 	free(m->boot_id);
 	intr_free(&m->intr);

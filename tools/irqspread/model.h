@@ -23,6 +23,8 @@ struct machine {
 	int *core_of;		/* per CPU: the lowest thread of its core */
 	int threads_per_core;
 	struct cpuset smt_siblings; /* every CPU that is not its core's first thread */
+	int *l2_of;		/* per CPU: lowest CPU sharing its L2 (its core without cache/) */
+	int *l3_of;		/* per CPU: lowest CPU sharing its L3, -1 when unknown */
 	long irqbalance_pid;	/* 0 when not running */
 	char *rps_sock_raw;	/* NULL without CONFIG_RFS */
 	char *boot_id;		/* /proc/sys/kernel/random/boot_id, NULL if absent */

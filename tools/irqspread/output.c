@@ -356,6 +356,7 @@ int plan_json(FILE *f, const struct plan *p)
 		if (p->policy == POLICY_SPREAD) {
 			json_object_object_add(o, "rps", json_object_new_boolean(np->rps_on));
 			json_object_object_add(o, "rps_cpus", jlist(&np->rps));
+			json_object_object_add(o, "rfs", json_object_new_boolean(np->flow_cnt > 0));
 			json_object_object_add(o, "rps_flow_cnt", json_object_new_int64(np->flow_cnt));
 		}
 		for (size_t k = 0; k < np->nnotes; k++)

@@ -297,31 +297,62 @@ static int *ordered_cpus(const struct machine *m, const struct cpuset *s, int *n
 	return v;
 }
 
+/*
+ * The vector before @k that serves the same queue, or -1. A queue's rx and
+ * tx vectors go to one CPU: virtio_net pairs rq[i] with sq[i], e1000e's
+ * rx-0 and tx-0 are one queue, and ENA and mlx5 have one vector per pair
+ * anyway. A vector whose queue is unknown (msi_irqs) stands alone.
+ */
+static long queue_mate(const struct nic *n, size_t k)
+{
+	const struct nic_irq *q = &n->irqs[k];
+
+	if (q->queue < 0 || q->role == ROLE_UNKNOWN || q->role == ROLE_OTHER)
+		return -1;
+	for (size_t j = 0; j < k; j++)
+		if (n->irqs[j].queue == q->queue && n->irqs[j].role != ROLE_UNKNOWN &&
+		    n->irqs[j].role != ROLE_OTHER)
+			return (long)j;
+	return -1;
+}
+
+/* How many CPUs the NIC's vectors want: one per queue (pair). */
+static size_t nic_slots(const struct nic *n)
+{
+	size_t s = 0;
+
+	for (size_t k = 0; k < n->nirq; k++)
+		s += queue_mate(n, k) < 0;
+	return s;
+}
+
 static int plan_irqs(const struct machine *m, struct plan *p, int i, const int *ord,
 		     int ncand, int *cpu_for)
 {
 	struct nic_plan *np = &p->nics[i];
 	const struct nic *n = np->nic;
+	size_t nslots = nic_slots(n), slot = 0;
 	bool shared;
 	char why[320], path[64];
 
 	if (!ncand)
 		return -1;
-	shared = n->nirq > (size_t)ncand;
+	shared = nslots > (size_t)ncand;
 	for (size_t k = 0; k < n->nirq; k++) {
 		const struct nic_irq *q = &n->irqs[k];
-		/* More vectors than CPUs: keep a queue's rx and tx vectors together. */
-		size_t key = shared && q->queue >= 0 ? (size_t)q->queue : k;
-		int c = ord[key % (size_t)ncand];
+		long mate = queue_mate(n, k);
+		/* One CPU per queue; more queues than CPUs wrap around. */
+		int c = mate >= 0 ? cpu_for[mate] : ord[slot++ % (size_t)ncand];
 		struct cpuset one;
 
 		cpu_for[k] = c;
 		cpuset_set(&np->irq_cpus, c);
 		cpuset_zero(&one);
 		cpuset_set(&one, c);
-		snprintf(why, sizeof(why), "%s on CPU %d (%s%s)", q->name, c,
+		snprintf(why, sizeof(why), "%s on CPU %d (%s%s%s)", q->name, c,
 			 m->thread_rank[c] ? "SMT sibling" : "core",
-			 shared ? ", more vectors than CPUs" : "");
+			 mate >= 0 ? ", with its queue's other vector" : "",
+			 shared ? ", more queues than CPUs" : "");
 		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", q->irq);
 		if (plan_add(p, i, CH_IRQ, path, q->aff_raw, cpulist_str(&one), why))
 			return -1;
@@ -329,9 +360,10 @@ static int plan_irqs(const struct machine *m, struct plan *p, int i, const int *
 	if (n->nirq) {
 		char a[256];
 
-		plan_note(p, i, "%zu queue IRQs on CPUs %s, one per CPU%s", n->nirq,
-			  list_of(&np->irq_cpus, a, sizeof(a)),
-			  shared ? " until the CPUs run out, then a queue's vectors share one" : "");
+		plan_note(p, i, "%zu queue IRQs on CPUs %s, one %sper CPU%s%s", n->nirq,
+			  list_of(&np->irq_cpus, a, sizeof(a)), nslots < n->nirq ? "queue " : "",
+			  shared ? " until the CPUs run out, then they wrap around" : "",
+			  nslots < n->nirq ? " (its rx and tx vectors together)" : "");
 	} else {
 		plan_note(p, i, "no queue IRQs found: affinity left alone");
 	}
@@ -404,6 +436,8 @@ static bool rps_masks(const struct machine *m, const struct nic *n, const int *c
 	return *short_node == -2;
 }
 
+#define RFS_KEPT "; RFS kept: it steers each flow to the CPU of its socket, which RSS cannot"
+
 static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 		    const int *cpu_for, const struct cpuset *all_irq)
 {
@@ -443,20 +477,24 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 		with_sib = rps_masks(m, n, cpu_for, &free_cpus, masks, &short_node, &have, &need);
 		np->rps_on = with_sib;
 	}
+	/*
+	 * RFS stays on whether RPS is or not: it steers a flow to the CPU its
+	 * socket was last used on, which RSS cannot know (scaling.rst), and
+	 * with aRFS the NIC does that in hardware using the IRQ affinity.
+	 */
+	np->flow_cnt = roundup_pow2(flows / n->nrx > 0 ? flows / n->nrx : 1);
 	if (np->rps_on) {
 		for (int q = 0; q < n->nrx; q++)
 			cpuset_or(&np->rps, &np->rps, &masks[q]);
-		np->flow_cnt = roundup_pow2(flows / n->nrx > 0 ? flows / n->nrx : 1);
 		list_of(&np->rps, a, sizeof(a));
 		snprintf(why, sizeof(why), "RPS to CPUs without NIC IRQs%s: %s",
 			 with_sib ? " (SMT siblings of IRQ CPUs: nothing else is left)" : "", a);
-		plan_note(p, i, "RPS on: %d rx queues < %d CPUs, steering to %s; RFS %ld flows per queue",
-			  n->nrx, ncand, a, np->flow_cnt);
+		plan_note(p, i, "RPS on: %d rx queue%s < %d CPUs, steering to %s; RFS %ld flows per queue",
+			  n->nrx, n->nrx == 1 ? "" : "s", ncand, a, np->flow_cnt);
 		if (with_sib)
 			plan_note(p, i, "RPS includes SMT siblings of IRQ CPUs (%s): no other CPU is left",
 				  list_of(&sib, b, sizeof(b)));
 	} else if (n->nrx < ncand && short_node != -2 && !cpuset_empty(&free_cpus)) {
-		np->flow_cnt = 0;
 		if (short_node >= 0)
 			snprintf(b, sizeof(b), " on node %d", short_node);
 		else
@@ -465,21 +503,22 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 			 have, have == 1 ? "" : "s", b, need, need == 1 ? "" : "s");
 		list_of(&free_cpus, a, sizeof(a));
 		plan_note(p, i, "RPS off: only %d CPU%s without NIC IRQs%s for %s%d rx queue%s (%s%s): "
-			  "RPS would funnel them onto fewer CPUs than RSS uses", have,
+			  "RPS would funnel them onto fewer CPUs than RSS uses%s", have,
 			  have == 1 ? "" : "s", b, short_node >= 0 ? "its " : "", need,
-			  need == 1 ? "" : "s", short_node >= 0 ? "on any node: " : "", a);
+			  need == 1 ? "" : "s", short_node >= 0 ? "on any node: " : "", a, RFS_KEPT);
 	} else if (n->nrx < ncand) {
-		np->flow_cnt = 0;
 		snprintf(why, sizeof(why), "RPS off: every usable CPU takes a NIC IRQ");
-		plan_note(p, i, "RPS off: all %d usable CPUs take NIC IRQs, none is left to steer to",
-			  ncand);
+		plan_note(p, i, "RPS off: all %d usable CPUs take NIC IRQs, none is left to steer to%s",
+			  ncand, RFS_KEPT);
 	} else {
-		np->flow_cnt = 0;
 		snprintf(why, sizeof(why), "RPS off: %d rx queue%s for %d CPU%s", n->nrx,
 			 n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s");
-		plan_note(p, i, "RPS off: %d rx queue%s >= %d CPU%s, the NIC spreads by itself",
-			  n->nrx, n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s");
+		plan_note(p, i, "RPS off: %d rx queue%s >= %d CPU%s, the NIC spreads by itself%s",
+			  n->nrx, n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s", RFS_KEPT);
 	}
+	/* ntuple filters are an ethtool feature, not in sysfs: say, don't run it. */
+	plan_note(p, i, "aRFS also needs `ethtool -K %s ntuple on` where the driver supports it "
+		  "(irqspread cannot see or set ntuple-filters)", n->name);
 	for (int q = 0; q < n->nrx; q++) {
 		struct cpuset none;
 
@@ -498,7 +537,8 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 	if (np->rps_on)
 		snprintf(why, sizeof(why), "RFS: %ld flows over %d rx queues", flows, n->nrx);
 	else
-		snprintf(why, sizeof(why), "RFS off with RPS");
+		snprintf(why, sizeof(why), "RFS without RPS: %ld flows over %d rx queues, "
+			 "each flow to the CPU its socket was last used on", flows, n->nrx);
 	for (int q = 0; q < n->nrx; q++) {
 		char num[32];
 
@@ -511,58 +551,101 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 }
 
 /*
- * XPS: every online CPU sends on exactly one tx queue. A CPU that takes a
- * queue's IRQ sends on that queue (its completions then stay local); the
- * others go round-robin over the queues.
+ * The tx queue for a CPU without a queue IRQ: the queue of a CPU sharing
+ * its L2 (an SMT sibling, or one placed before it), else a queue whose IRQ
+ * CPU shares its L3, else any; among those the one with the fewest CPUs,
+ * then the lowest. Sharing a cache with the CPU that takes the queue's
+ * completions keeps the queue's state warm; counts keep queues even.
+ */
+static int xps_pick(const struct machine *m, const struct nic *n, int c, const int *txq,
+		    const bool *is_irq, const int *load, int *score)
+{
+	int d, best = -1;
+
+	for (int q = 0; q < n->ntx; q++)
+		score[q] = 2;
+	for_each_cpu(d, &m->online) {
+		if (d >= m->nr_cpu_ids)
+			break;
+		if (txq[d] < 0)
+			continue;
+		if (m->l2_of && m->l2_of[d] == m->l2_of[c])
+			score[txq[d]] = 0;
+		else if (is_irq[d] && m->l3_of && m->l3_of[c] >= 0 && m->l3_of[d] == m->l3_of[c] &&
+			 score[txq[d]] > 1)
+			score[txq[d]] = 1;
+	}
+	for (int q = 0; q < n->ntx; q++)
+		if (best < 0 || score[q] < score[best] ||
+		    (score[q] == score[best] && load[q] < load[best]))
+			best = q;
+	return best;
+}
+
+/*
+ * XPS: every online CPU sends on exactly one tx queue. A CPU that takes
+ * queue i's IRQ sends on tx-i, so its TX completions - and the TSQ work
+ * they trigger - stay on it; the other CPUs go by cache (xps_pick()).
  */
 static int plan_xps(const struct machine *m, struct plan *p, int i, const int *cpu_for)
 {
 	struct nic_plan *np = &p->nics[i];
 	const struct nic *n = np->nic;
 	struct cpuset *map;
-	int *txq, c, k = 0;
+	int *txq, *load, *score, c;
+	bool *is_irq;
 	char a[256], why[320], path[320];
+	int rc = -1;
 
 	if (n->ntx < 2)
 		return 0;
 	txq = malloc(sizeof(int) * (size_t)m->nr_cpu_ids);
+	is_irq = calloc((size_t)m->nr_cpu_ids, sizeof(bool));
 	map = calloc((size_t)n->ntx, sizeof(*map));
-	if (!txq || !map) {
-		free(txq);
-		free(map);
-		return -1;
-	}
+	load = calloc((size_t)n->ntx, sizeof(int));
+	score = calloc((size_t)n->ntx, sizeof(int));
+	if (!txq || !is_irq || !map || !load || !score)
+		goto out;
 	for (c = 0; c < m->nr_cpu_ids; c++)
 		txq[c] = -1;
 	for (size_t j = 0; cpu_for && j < n->nirq; j++) {
 		const struct nic_irq *q = &n->irqs[j];
 
 		if (q->role != ROLE_UNKNOWN && q->queue >= 0 && q->queue < n->ntx &&
-		    cpu_for[j] >= 0 && cpu_for[j] < m->nr_cpu_ids && txq[cpu_for[j]] < 0)
+		    cpu_for[j] >= 0 && cpu_for[j] < m->nr_cpu_ids && txq[cpu_for[j]] < 0 &&
+		    cpuset_has(&m->online, cpu_for[j])) {
 			txq[cpu_for[j]] = q->queue;
+			is_irq[cpu_for[j]] = true;
+			load[q->queue]++;
+		}
 	}
 	for_each_cpu(c, &m->online) {
 		if (c >= m->nr_cpu_ids)
 			break;
-		if (txq[c] < 0)
-			txq[c] = k++ % n->ntx;
+		if (txq[c] < 0) {
+			txq[c] = xps_pick(m, n, c, txq, is_irq, load, score);
+			load[txq[c]]++;
+		}
 		cpuset_set(&map[txq[c]], c);
 	}
-	plan_note(p, i, "XPS: each of %d online CPUs sends on one of %d tx queues, IRQ CPUs on their own",
+	plan_note(p, i, "XPS: each of %d online CPUs sends on one of %d tx queues: the queue whose "
+		  "IRQ it takes, else one sharing its L2, else its L3, else the least used",
 		  cpuset_count(&m->online), n->ntx);
 	for (int q = 0; q < n->ntx; q++) {
 		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/tx-%d/xps_cpus", n->name, q);
 		snprintf(why, sizeof(why), "XPS: CPUs %s send on tx-%d", list_of(&map[q], a, sizeof(a)), q);
 		if (plan_add(p, i, CH_XPS, path, n->tx[q].xps_raw,
-			     cpumask_str(&map[q], m->nr_cpu_ids), why)) {
-			free(txq);
-			free(map);
-			return -1;
-		}
+			     cpumask_str(&map[q], m->nr_cpu_ids), why))
+			goto out;
 	}
+	rc = 0;
+out:
 	free(txq);
+	free(is_irq);
 	free(map);
-	return 0;
+	free(load);
+	free(score);
+	return rc;
 }
 
 /* Kernel defaults: default_smp_affinity, no RPS, no RFS, no XPS. */
@@ -669,9 +752,9 @@ static const char *others(struct nic **nics, const size_t *grp, size_t k, size_t
 /*
  * NICs planned together get IRQ CPUs of their own: the NICs with the same
  * usable CPUs (one node, or --cpus) take consecutive slices of them, cores
- * first, each as many CPUs as it has queue vectors. When the CPUs do not
- * go round, they are split in proportion to the vectors (at least one
- * each), and a NIC's vectors wrap within its part. Only with more NICs
+ * first, each as many CPUs as it has queues (nic_slots()). When the CPUs
+ * do not go round, they are split in proportion to the queues (at least
+ * one each), and a NIC's queues wrap within its part. Only with more NICs
  * than CPUs do they share. ord[i]/nord[i] get each NIC's CPUs in order.
  */
 static int share_cpus(const struct machine *m, struct plan *p, struct nic **nics, size_t nnic,
@@ -705,7 +788,7 @@ static int share_cpus(const struct machine *m, struct plan *p, struct nic **nics
 			if (!done[j] && cpuset_equal(&p->nics[j].cands, &p->nics[i].cands)) {
 				grp[k++] = j;
 				done[j] = true;
-				total += nics[j]->nirq;
+				total += nic_slots(nics[j]);
 			}
 		}
 		all = ordered_cpus(m, &p->nics[i].cands, &n);
@@ -721,10 +804,10 @@ static int share_cpus(const struct machine *m, struct plan *p, struct nic **nics
 			if (!own) {
 				want = n;	/* alone, too many NICs, or nothing to place */
 			} else if (total <= (size_t)n) {
-				want = (int)nics[j]->nirq;
+				want = (int)nic_slots(nics[j]);
 			} else {
 				/* Proportional, at least one, the rest to the first NICs. */
-				want = (int)((size_t)n * nics[j]->nirq / total);
+				want = (int)((size_t)n * nic_slots(nics[j]) / total);
 				if (want < 1)
 					want = 1;
 				if (want > left - (int)(k - g - 1))
@@ -751,7 +834,7 @@ static int share_cpus(const struct machine *m, struct plan *p, struct nic **nics
 			else if (total <= (size_t)n)
 				plan_note(p, (int)j, "planned with %s: IRQ CPUs of its own", names);
 			else
-				plan_note(p, (int)j, "planned with %s: %zu queue IRQs of all NICs for %d CPUs, "
+				plan_note(p, (int)j, "planned with %s: %zu queues of all NICs for %d CPUs, "
 					  "%d of them for this NIC", names, total, n, want);
 		}
 		free(all);
@@ -852,7 +935,7 @@ static void build_scratch_free(struct nic **nics, struct nic **named, size_t nna
 int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 	       const struct plan_opts *o, struct plan *p, char *err, size_t errlen)
 {
-	bool any_rps = false;
+	bool any_rfs = false;
 	int **ord = NULL, *nord = NULL, **cpu_for = NULL;
 	struct nic **named = nics;
 	size_t nnamed = nnic;
@@ -897,10 +980,10 @@ int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 
 		if (plan_rps(m, p, (int)i, p->flows, cf, &all_irq) || plan_xps(m, p, (int)i, cf))
 			goto oom;
-		any_rps |= i < nnamed && p->nics[i].rps_on;
+		any_rfs |= i < nnamed && p->nics[i].flow_cnt > 0;
 	}
 	plan_trim(p, nnamed);
-	if (o->policy == POLICY_SPREAD && any_rps && plan_sock(m, p, named, nnamed))
+	if (o->policy == POLICY_SPREAD && any_rfs && plan_sock(m, p, named, nnamed))
 		goto oom;
 	build_scratch_free(nics, named, nnamed, nnic, ord, nord, cpu_for);
 	return 0;

@@ -211,9 +211,22 @@ t "mlx5: both ports planned together: port 1 on cores 8-15" \
 	sh -c "grep -q 'mlx5_comp0@pci:0000:08:00.1 on CPU 8 (core)' '$TMP/out' && grep -q 'mlx5_comp7@pci:0000:08:00.1 on CPU 15 (core)' '$TMP/out'"
 run "$FIX/mlx5" plan --cpus 0-9
 t "mlx5: too few CPUs for both apart: split 5 and 5" \
-	sh -c "test \$(grep -c '16 queue IRQs of all NICs for 10 CPUs, 5 of them for this NIC' '$TMP/out') = 2 && grep -q '8 queue IRQs on CPUs 5-9,' '$TMP/out'"
+	sh -c "test \$(grep -c '16 queues of all NICs for 10 CPUs, 5 of them for this NIC' '$TMP/out') = 2 && grep -q '8 queue IRQs on CPUs 5-9,' '$TMP/out'"
 run "$FIX/virtio" plan
-t "virtio: virtio_net defaults already are spread (nothing to change)" has "0 files to change, 20 already as planned" "$TMP/out"
+t "virtio: virtio_net defaults already are spread: IRQs and XPS unchanged" \
+	sh -c "! grep -q 'smp_affinity_list: .* -> \\|xps_cpus: .* -> ' '$TMP/out' && grep -q '16 already as planned' '$TMP/out'"
+# RFS (item 7): 4 rx queues >= 4 CPUs turns RPS off, not RFS.
+t "virtio: 4 rx queues >= 4 CPUs: RPS off, RFS kept (rps_flow_cnt 0 -> 8192 on every queue)" \
+	test "$(grep -c 'rps_flow_cnt: 0 -> 8192  # RFS without RPS' "$TMP/out")" = 4
+t "virtio: RFS alone still sizes rps_sock_flow_entries 0 -> 32768" \
+	has "rps_sock_flow_entries: 0 -> 32768 " "$TMP/out"
+t "virtio: the plan says why RFS stays, and that aRFS needs ntuple filters" \
+	sh -c "grep -q 'RPS off: 4 rx queues >= 4 CPUs, the NIC spreads by itself; RFS kept' '$TMP/out' && grep -q 'aRFS also needs .ethtool -K eth0 ntuple on.' '$TMP/out'"
+run "$FIX/isolcpus" plan
+t "isolcpus: 16 queues on 4 CPUs: RFS kept, 32768 / 16 = 2048 per queue" \
+	test "$(grep -c 'rps_flow_cnt: 0 -> 2048  # RFS without RPS' "$TMP/out")" = 16
+run "$FIX/virtio" plan --policy irq-only
+t "virtio: irq-only leaves RFS alone" sh -c "! grep -q 'rps_flow_cnt\\|rps_sock_flow_entries' '$TMP/out'"
 run "$FIX/virtio" show
 t "virtio: input.2 and output.2 are rx/tx queue 2" \
 	sh -c "grep -q 'virtio0-input.2: rx queue 2' '$TMP/out' && grep -q 'virtio0-output.2: tx queue 2' '$TMP/out'"
@@ -225,8 +238,19 @@ t "mlx5: port 1 owns mlx5_comp*@pci:0000:08:00.1 only" \
 t "mlx5: mlx5_async0 is not a queue vector" has "mlx5_async0@pci:0000:08:00.0: not a queue vector" "$TMP/out"
 
 run "$FIX/e1000e" plan
-t "e1000e: rx-0 on CPU 0, tx-0 on CPU 1" \
-	sh -c "grep -q 'eth0-rx-0 on CPU 0' '$TMP/out' && grep -q 'eth0-tx-0 on CPU 1' '$TMP/out'"
+# XPS/queue pairs (item 8): a queue's rx and tx vectors share a CPU.
+t "e1000e: rx-0 and tx-0 (queue 0) both on CPU 0" \
+	sh -c "grep -q 'eth0-rx-0 on CPU 0' '$TMP/out' && grep -q 'eth0-tx-0 on CPU 0' '$TMP/out'"
+t "e1000e: single queue, 2 CPUs: RPS steers rx-0 to CPU 1, off its IRQ CPU" \
+	has "rx-0/rps_cpus: 0 -> 2  # RPS to CPUs without NIC IRQs: 1" "$TMP/out"
+run "$FIX/ccx" plan
+t "ccx: queue 4's IRQ CPU 4 sends on tx-4, with 6 (its L3) and siblings 16, 18 (their L2)" \
+	has "XPS: CPUs 4,6,16,18 send on tx-4" "$TMP/out"
+t "ccx: tx-5: 5, 7 (L3 of CPU 5) and siblings 17, 19" has "XPS: CPUs 5,7,17,19 send on tx-5" "$TMP/out"
+t "ccx: tx-0: IRQ CPU 0, its sibling 12, CPU 8 (no L3 with any queue) and 8's sibling 20" \
+	has "XPS: CPUs 0,8,12,20 send on tx-0" "$TMP/out"
+t "ccx: the plan says XPS follows the cache topology" \
+	has "XPS: each of 24 online CPUs sends on one of 6 tx queues: the queue whose IRQ it takes, else one sharing its L2, else its L3, else the least used" "$TMP/out"
 run "$FIX/e1000e" show
 t "e1000e: single queue: xps_cpus n/a" has "tx-0: xps_cpus n/a" "$TMP/out"
 run "$FIX/igb" show
