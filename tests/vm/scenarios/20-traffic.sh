@@ -98,8 +98,9 @@ snap "$S/b"
 h=$(delta "$S/a" "$S/b" handed total)
 p=$(delta "$S/a" "$S/b" polls total)
 ts=$(delta "$S/a" "$S/b" time_stops total)
-check "$CELL: drain_us=10: about one socket per poll ($h handed back in $p polls, want <= 1.25 per poll), time stops +$ts" \
-	test "$h" -le $((p + p / 4)) -a "$ts" -gt 0 -a "$h" -gt 0
+# Seen: 1.08-1.24 per poll; a check per batch (mutation drain-per-batch) 1.53.
+check "$CELL: drain_us=10: about one socket per poll ($h handed back in $p polls, want <= 1.35 per poll), time stops +$ts" \
+	test "$h" -le $((p + p * 35 / 100)) -a "$ts" -gt 0 -a "$h" -gt 0
 guest "echo 1000 > $PARAMS/drain_us; echo 0-$((ncpu - 1)) > $PARAMS/cpus; echo 80 > $PARAMS/busy_pct" >/dev/null
 
 # local: stock placement, the A/B control: every CPU queues and drains

@@ -2,15 +2,20 @@
 # CPU hotplug under traffic: batches of 16 flows of 2 MiB run back to back
 # for the whole scenario while a CPU that deferred-xmit work is being placed
 # on goes offline and comes back; three cycles (ten in soak).  Its queue
-# moves to an online CPU; every flow of every batch arrives intact.
+# moves to an online CPU (counted in its rescued_from: starve_us is at its
+# 10 s maximum here, so nothing else moves work off a CPU, and a queue left
+# on an offline CPU is not picked up by the rescue 2 ms later, which hid
+# exactly that from this scenario before); every flow of every batch
+# arrives intact.
 
 victim=$(($(guest nproc) - 1))
 cycles=3
 [ -n "${SOAK:-}" ] && cycles=10
 hp_dir=$(mktemp -d)
 
-check "$CELL: insmod for hotplug" tsq_load policy=spread busy_pct=0
+check "$CELL: insmod for hotplug" tsq_load policy=spread busy_pct=0 starve_us=10000000
 traffic_start "$hp_dir" 16 2m.bin
+moved=0
 for cycle in $(seq "$cycles"); do
 	e0=$(tsq_stat enqueued "$victim")
 	# Busy: work is being placed on the victim's queue.
@@ -24,8 +29,12 @@ for cycle in $(seq "$cycles"); do
 		test "$e1" -gt "$e0"
 	running=no
 	traffic_running && running=yes
+	r0=$(tsq_stat rescued_from "$victim")
 	check "$CELL: hotplug cycle $cycle: CPU $victim offline" \
 		guest "echo 0 > /sys/devices/system/cpu/cpu$victim/online"
+	r1=$(tsq_stat rescued_from "$victim")
+	echo "# $CELL: hotplug cycle $cycle: moved off CPU $victim at offline: $((r1 - r0))"
+	moved=$((moved + r1 - r0))
 	check "$CELL: hotplug cycle $cycle: flows running, every batch intact so far, at offline" \
 		test "$running" = yes
 	q=$(tsq_stat qlen "$victim")
@@ -35,6 +44,8 @@ for cycle in $(seq "$cycles"); do
 		guest "echo 1 > /sys/devices/system/cpu/cpu$victim/online"
 done
 traffic_stop "$hp_dir" "$CELL: hotplug: every flow of every batch intact"
+check "$CELL: hotplug: the offline CPU's queued sockets moved to an online CPU ($moved over $cycles cycles)" \
+	test "$moved" -gt 0
 rm -rf "$hp_dir"
 echo "# $CELL: hotplug: rescued_from per CPU after $cycles cycles: $(stat_row rescued_from)"
 check_shown "$CELL: after hotplug, every queued socket was handed back" tsq_accounted
