@@ -2,18 +2,18 @@
 # CPU hotplug under traffic: batches of 16 flows of 2 MiB run back to back
 # for the whole scenario while a CPU that deferred-xmit work is being placed
 # on goes offline and comes back; three cycles (ten in soak).  Its queue
-# moves to an online CPU (counted in its rescued_from: starve_us is at its
-# 10 s maximum here, so nothing else moves work off a CPU, and a queue left
-# on an offline CPU is not picked up by the rescue 2 ms later, which hid
-# exactly that from this scenario before); every flow of every batch
-# arrives intact.
+# moves to an online CPU; every flow of every batch arrives intact.  What
+# the offline moved is printed, not asserted: the queue is nearly always
+# empty by the time the CPU's teardown runs (6.1/amd64: 0 in 3 of 3
+# cycles), so this scenario cannot tell a move from none (the mutation
+# hotplug-no-move is not caught; docs/testing.md).
 
 victim=$(($(guest nproc) - 1))
 cycles=3
 [ -n "${SOAK:-}" ] && cycles=10
 hp_dir=$(mktemp -d)
 
-check "$CELL: insmod for hotplug" tsq_load policy=spread busy_pct=0 starve_us=10000000
+check "$CELL: insmod for hotplug" tsq_load policy=spread busy_pct=0
 traffic_start "$hp_dir" 16 2m.bin
 moved=0
 for cycle in $(seq "$cycles"); do
@@ -44,8 +44,7 @@ for cycle in $(seq "$cycles"); do
 		guest "echo 1 > /sys/devices/system/cpu/cpu$victim/online"
 done
 traffic_stop "$hp_dir" "$CELL: hotplug: every flow of every batch intact"
-check "$CELL: hotplug: the offline CPU's queued sockets moved to an online CPU ($moved over $cycles cycles)" \
-	test "$moved" -gt 0
+echo "# $CELL: hotplug: moved off CPU $victim at its offlines: $moved sockets over $cycles cycles"
 rm -rf "$hp_dir"
 echo "# $CELL: hotplug: rescued_from per CPU after $cycles cycles: $(stat_row rescued_from)"
 check_shown "$CELL: after hotplug, every queued socket was handed back" tsq_accounted
