@@ -15,6 +15,14 @@ check "$CELL: a refused load says why in one line" \
 # were tested (tests/vm/fixtures/untested-kernel.patch) refuses, in one
 # line naming the override; the override loads it, and it works.
 U=/opt/tsq/tsqsteal-untested.ko
+# check_takes_work DESC: 8 flows go through the loaded module's queues.
+check_takes_work() {
+	local e0 e1
+	e0=$(tsq_stat enqueued)
+	bulk 8 >/dev/null
+	e1=$(tsq_stat enqueued)
+	check "$1 (enqueued $e0 -> $e1)" test "$e1" -gt "$e0" 2>/dev/null
+}
 n0=$(guest "dmesg | wc -l")
 check "$CELL: on an untested kernel series insmod is refused and loads nothing" \
 	guest "! insmod $U && ! test -d /sys/module/tsqsteal"
@@ -27,10 +35,7 @@ check_shown "$CELL: the refusal is one line naming the override" \
 check "$CELL: allow_untested_kernel=1 loads it" guest "insmod $U allow_untested_kernel=1"
 check "$CELL: allow_untested_kernel reads Y and cannot be written at runtime" \
 	guest "test \$(cat $PARAMS/allow_untested_kernel) = Y && ! echo 0 2>/dev/null >$PARAMS/allow_untested_kernel"
-e0=$(tsq_stat enqueued)
-bulk 8 >/dev/null
-e1=$(tsq_stat enqueued)
-check "$CELL: the module loaded that way takes work (enqueued $e0 -> $e1)" test "$e1" -gt "$e0" 2>/dev/null
+check_takes_work "$CELL: the module loaded that way takes work"
 check "$CELL: rmmod of the untested-kernel build" tsq_unload
 
 check "$CELL: insmod with defaults" tsq_load
@@ -39,10 +44,7 @@ check "$CELL: insmod with defaults" tsq_load
 # stock with enable still 1), and allowed once enable=0 unregisters it.
 check "$CELL: sysctl kernel.ftrace_enabled=0 refused while the redirect is on" \
 	guest "! sysctl -qw kernel.ftrace_enabled=0 2>/dev/null && test \$(cat /proc/sys/kernel/ftrace_enabled) = 1"
-e0=$(tsq_stat enqueued)
-bulk 8 >/dev/null
-e1=$(tsq_stat enqueued)
-check "$CELL: the redirect still takes work after that (enqueued $e0 -> $e1)" test "$e1" -gt "$e0" 2>/dev/null
+check_takes_work "$CELL: the redirect still takes work after that"
 check "$CELL: with enable=0, kernel.ftrace_enabled=0 is allowed again" \
 	guest "echo 0 > $PARAMS/enable && sysctl -qw kernel.ftrace_enabled=0 && sysctl -qw kernel.ftrace_enabled=1 && echo 1 > $PARAMS/enable"
 check "$CELL: defaults read back (spread, budget 64, drain 1000us, starve 2000us, busy 80 %)" \
