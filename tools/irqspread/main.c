@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "apply.h"
+#include "channels.h"
+#include "irqbalance.h"
 #include "model.h"
 #include "output.h"
 #include "policy.h"
@@ -28,10 +31,11 @@ static const char usage[] =
 "Verbs:\n"
 "  show [DEV...] [--json]        NICs, queues, IRQs with affinity and counts,\n"
 "                                RPS/XPS/RFS, CPUs, NUMA, SMT, isolation, irqbalance\n"
-"  plan [DEV...] [--policy P] [--cpus LIST] [--flows N] [--json]\n"
+"  plan [DEV...] [--policy P] [--cpus LIST] [--flows N] [--channels N]\n"
+"       [--irqbalance MODE] [--json]\n"
 "                                what apply would write: old -> new, and why\n"
-"  apply [DEV...] [--policy P] [--cpus LIST] [--flows N] [--save FILE]\n"
-"        [--replace-saved] [--dry-run]\n"
+"  apply [DEV...] [--policy P] [--cpus LIST] [--flows N] [--channels N]\n"
+"        [--irqbalance MODE] [--save FILE] [--replace-saved] [--dry-run]\n"
 "                                save the current state, write the plan, and roll\n"
 "                                back what was written if a write fails or a\n"
 "                                signal (INT, TERM, HUP) comes\n"
@@ -57,6 +61,12 @@ static const char usage[] =
 "  -p, --policy P      spread, irq-only or off\n"
 "  -c, --cpus LIST     the CPUs the policy may use, instead of the NIC's node\n"
 "      --flows N       connections to size RFS for (default 32768)\n"
+"      --channels N    set N combined channels (ethtool -L) first, then plan\n"
+"                      on the IRQs that brings; restore sets the saved count back\n"
+"      --irqbalance MODE  when irqbalance runs: refuse (default: apply stops),\n"
+"                      coordinate (ban the NIC IRQs in " IB_CONFIG "\n"
+"                      with --banirq and restart irqbalance; restore undoes it),\n"
+"                      ignore (apply anyway; irqbalance may move the IRQs)\n"
 "      --save FILE     where apply saves the state first (default\n"
 "                      " DEFAULT_SAVE "); an existing FILE is\n"
 "                      checked against this machine, kept, and gets the NICs\n"
@@ -71,11 +81,11 @@ static const char usage[] =
 
 enum {
 	O_JSON = 1, O_POLICY = 2, O_CPUS = 4, O_FLOWS = 8, O_SAVE = 16, O_DRY = 32,
-	O_REPLACE = 64,
+	O_REPLACE = 64, O_CHANNELS = 128, O_IRQBALANCE = 256,
 };
 
 struct opts {
-	const char *sysroot, *policy, *cpus, *flows, *save;
+	const char *sysroot, *policy, *cpus, *flows, *save, *channels, *irqbalance;
 	unsigned int given;
 	const char *verb;
 	char **args;
@@ -88,8 +98,9 @@ static const struct verb {
 	size_t min_args;	/* FILE for save and restore */
 } verbs[] = {
 	{ "show", O_JSON, 0 },
-	{ "plan", O_JSON | O_POLICY | O_CPUS | O_FLOWS, 0 },
-	{ "apply", O_JSON | O_POLICY | O_CPUS | O_FLOWS | O_SAVE | O_DRY | O_REPLACE, 0 },
+	{ "plan", O_JSON | O_POLICY | O_CPUS | O_FLOWS | O_CHANNELS | O_IRQBALANCE, 0 },
+	{ "apply", O_JSON | O_POLICY | O_CPUS | O_FLOWS | O_SAVE | O_DRY | O_REPLACE |
+		   O_CHANNELS | O_IRQBALANCE, 0 },
 	{ "check", O_POLICY | O_CPUS | O_FLOWS, 0 },
 	{ "save", 0, 1 },
 	{ "restore", O_DRY | O_JSON, 1 },
@@ -97,6 +108,7 @@ static const struct verb {
 
 static const char *const opt_names[] = {
 	"--json", "--policy", "--cpus", "--flows", "--save", "--dry-run", "--replace-saved",
+	"--channels", "--irqbalance",
 };
 
 static int fail(const char *msg)
@@ -170,6 +182,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->given |= O_FLOWS;
 		} else if (take(argc, argv, &i, "--save", NULL, &o->save, &err)) {
 			o->given |= O_SAVE;
+		} else if (take(argc, argv, &i, "--channels", NULL, &o->channels, &err)) {
+			o->given |= O_CHANNELS;
+		} else if (take(argc, argv, &i, "--irqbalance", NULL, &o->irqbalance, &err)) {
+			o->given |= O_IRQBALANCE;
 		} else {
 			fprintf(stderr, "irqspread: unknown option '%s' (see irqspread --help)\n", a);
 			return 1;
@@ -279,7 +295,7 @@ static int read_plain(const char *path, char **buf, size_t *len, char *err, size
  * does not fit this machine stops apply unless --replace-saved.
  */
 static int save_before(const struct opts *o, const struct machine *m, struct nic **nics,
-		       size_t n, char *err, size_t errlen)
+		       size_t n, const struct saved_file *ibconf, char *err, size_t errlen)
 {
 	char path[PATH_MAX * 2], note[1024], inner[1024], *old = NULL, *text = NULL;
 	size_t oldlen = 0;
@@ -299,7 +315,7 @@ static int save_before(const struct opts *o, const struct machine *m, struct nic
 	if (stat(path, &st) == 0 && !(o->given & O_REPLACE) &&
 	    read_plain(path, &old, &oldlen, err, errlen))
 		return -1;
-	r = state_merge(old, oldlen, path, m, nics, n, &text, note, sizeof(note),
+	r = state_merge(old, oldlen, path, m, nics, n, ibconf, &text, note, sizeof(note),
 			inner, sizeof(inner));
 	free(old);
 	if (r)
@@ -315,19 +331,277 @@ static int save_before(const struct opts *o, const struct machine *m, struct nic
 	return 0;
 }
 
-static int do_plan(const struct opts *o, const struct verb *v, const struct machine *m,
-		   struct nic **nics, size_t n)
+/* What apply does beside the policy's files, from --channels and --irqbalance. */
+struct extra {
+	int channels;		/* 0: not asked */
+	enum ib_mode ib;
+	bool ib_act;		/* coordinate, and irqbalance runs or its config exists */
+	struct saved_file ibconf; /* the config as it is now, when ib_act */
+};
+
+static int extra_opts(const struct opts *o, const struct machine *m, struct extra *x,
+		      char *err, size_t errlen)
 {
+	memset(x, 0, sizeof(*x));
+	if (o->irqbalance && ib_mode_parse(o->irqbalance, &x->ib))
+		return errf(err, errlen, "--irqbalance '%s': unknown mode (want refuse, coordinate or ignore)",
+			    o->irqbalance);
+	if (o->channels) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(o->channels, &end, 10);
+		if (errno || end == o->channels || *end || v < 1 || v > 65535)
+			return errf(err, errlen, "--channels '%s': want a number of combined channels from 1 to 65535",
+				    o->channels);
+		x->channels = (int)v;
+	}
+	x->ib_act = x->ib == IB_COORDINATE && (m->irqbalance_pid || sr_exists(IB_CONFIG));
+	if (x->ib_act && ib_config_read(&x->ibconf.text, err, errlen))
+		return -1;
+	x->ibconf.saved = x->ib_act;
+	return 0;
+}
+
+/* Each NIC takes --channels N: it reports its channels and has N of them. */
+static int check_channels(const struct extra *x, struct nic **nics, size_t n,
+			  char *err, size_t errlen)
+{
+	for (size_t i = 0; x->channels && i < n; i++) {
+		const struct nic *nc = nics[i];
+		struct channels c;
+		int r = chan_get(nc->name, &c);
+
+		if (r)
+			return errf(err, errlen, "--channels %d: %s: cannot read its channel counts (ETHTOOL_GCHANNELS): %s",
+				    x->channels, nc->name, strerror(-r));
+		if (c.max_combined < x->channels)
+			return errf(err, errlen, "--channels %d: %s has at most %d combined channels (ethtool -l %s)",
+				    x->channels, nc->name, c.max_combined, nc->name);
+	}
+	return 0;
+}
+
+static int wait_ms(void)
+{
+	const char *v = getenv("IRQSPREAD_CHANNELS_WAIT_MS");
+
+	/* Tests shorten the wait; a real machine always gets 5 s. */
+	if (v && sr_is_fake() && atoi(v) >= 0)
+		return atoi(v);
+	return 5000;
+}
+
+/*
+ * ethtool -L re-creates the queues and their IRQs, not necessarily before
+ * it returns (the driver may reset the device asynchronously): poll
+ * /proc/interrupts until every queue of @want channels has its vector.
+ */
+static int wait_channels(const char *dev, int want, char *err, size_t errlen)
+{
+	const struct timespec step = { 0, 100 * 1000 * 1000 };
+	int limit = wait_ms();
+	char e[512] = "";
+
+	for (int t = 0;; t += 100) {
+		struct machine mm;
+		struct nic *nc;
+		bool ok = false;
+
+		if (machine_load(&mm, e, sizeof(e)) == 0) {
+			if (nic_load(&mm, dev, &nc, e, sizeof(e)) == 0) {
+				ok = nic_settled(nc, want);
+				nic_free(nc);
+			}
+			machine_free(&mm);
+		}
+		if (ok)
+			return 0;
+		if (t >= limit)
+			return errf(err, errlen, "%s: the IRQs of %d combined channels did not show in /proc/interrupts within %d ms%s%s",
+				    dev, want, limit, e[0] ? ": " : "", e);
+		nanosleep(&step, NULL);
+	}
+}
+
+/* Set each NIC of @p->chan; on failure the ones set are put back. */
+static int set_channels(const struct plan *p, FILE *log, char *err, size_t errlen)
+{
+	for (size_t k = 0; k < p->nchan; k++) {
+		const char *dev = p->nics[p->chan[k].nic].nic->name;
+		int r = chan_set(dev, p->chan[k].new);
+
+		if (r)
+			errf(err, errlen, "%s: cannot set %d combined channels (ETHTOOL_SCHANNELS): %s",
+			     dev, p->chan[k].new, strerror(-r));
+		if (r || wait_channels(dev, p->chan[k].new, err, errlen)) {
+			char back[160] = "";
+			size_t used = strlen(err);
+
+			for (size_t j = k + 1; j-- > 0;) {
+				const char *d = p->nics[p->chan[j].nic].nic->name;
+
+				if (j == k && r)
+					continue;
+				if (chan_set(d, p->chan[j].old) ||
+				    wait_channels(d, p->chan[j].old, back, sizeof(back)))
+					snprintf(back, sizeof(back), "; setting %s back to %d channels FAILED", d,
+						 p->chan[j].old);
+				else
+					snprintf(back, sizeof(back), "; %s set back to %d channels", d,
+						 p->chan[j].old);
+				if (used < errlen)
+					used += (size_t)snprintf(err + used, errlen - used, "%s", back);
+			}
+			return -1;
+		}
+		fprintf(log, "  %s: combined channels %d -> %d\n", dev, p->chan[k].old, p->chan[k].new);
+	}
+	return 0;
+}
+
+static int add_chan(struct plan *p, int nic, int old, int new)
+{
+	struct plan_chan *v = realloc(p->chan, (p->nchan + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	p->chan = v;
+	p->chan[p->nchan].nic = nic;
+	p->chan[p->nchan].old = old;
+	p->chan[p->nchan++].new = new;
+	return 0;
+}
+
+/*
+ * irqbalance's config for @p: the queue IRQs of its NICs banned when the
+ * policy pins them, unbanned when policy off gives them back.
+ */
+static int plan_ib(const struct extra *x, struct plan *p, char *err, size_t errlen)
+{
+	size_t cap = 1, nb = 0;
+	int *irqs;
+	char *text;
+
+	if (!x->ib_act)
+		return 0;
+	for (size_t i = 0; i < p->nnic; i++)
+		cap += p->nics[i].nic->nirq;
+	irqs = calloc(cap, sizeof(int));
+	if (!irqs)
+		return errf(err, errlen, "out of memory");
+	for (size_t i = 0; i < p->nnic; i++)
+		for (size_t k = 0; k < p->nics[i].nic->nirq; k++)
+			irqs[nb++] = p->nics[i].nic->irqs[k].irq;
+	if (p->policy == POLICY_OFF ?
+	    ib_config_rewrite(x->ibconf.text, NULL, 0, irqs, nb, &text, err, errlen) :
+	    ib_config_rewrite(x->ibconf.text, irqs, nb, NULL, 0, &text, err, errlen)) {
+		free(irqs);
+		return -1;
+	}
+	free(irqs);
+	p->ib_mode = ib_mode_name(x->ib);
+	p->ib_new = text;
+	p->ib_old = x->ibconf.text ? strdup(x->ibconf.text) : NULL;
+	if (x->ibconf.text && !p->ib_old)
+		return errf(err, errlen, "out of memory");
+	p->ib_differs = (!text) != (!x->ibconf.text) || (text && strcmp(text, x->ibconf.text) != 0);
+	return 0;
+}
+
+/* Write irqbalance's planned config and restart it; on failure the old config is put back. */
+static int write_ib(const struct plan *p, const char *old, bool has_old, FILE *log,
+		    char *err, size_t errlen)
+{
+	if (!p->ib_differs)
+		return 0;
+	if (ib_config_write(p->ib_new, err, errlen))
+		return -1;
+	fprintf(log, "  %s: %s\n", IB_CONFIG, p->ib_new ? "written" : "removed");
+	if (ib_restart(log, err, errlen)) {
+		char e2[256];
+
+		if (ib_config_write(has_old ? old : NULL, e2, sizeof(e2)) == 0) {
+			size_t used = strlen(err);
+
+			if (used < errlen)
+				snprintf(err + used, errlen - used, "; %s put back", IB_CONFIG);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static void print_plan(const struct opts *o, const struct plan *p, const char *head,
+		       bool notes, int *r)
+{
+	if (o->given & O_JSON) {
+		*r = plan_json(stdout, p) ? 1 : 0;
+		return;
+	}
+	printf("%s\n", head);
+	plan_text(stdout, p, notes);
+	plan_extra_text(stdout, p);
+	summary(stdout, p, "to change");
+	*r = 0;
+}
+
+/* Load the machine and the NICs again: after a channel change they differ. */
+static int reload(const struct opts *o, struct machine *m, struct nic ***nics, size_t *n,
+		  char *err, size_t errlen)
+{
+	nics_free(*nics, *n);
+	*nics = NULL;
+	*n = 0;
+	machine_free(m);
+	if (machine_load(m, err, errlen)) {
+		memset(m, 0, sizeof(*m));
+		return -1;
+	}
+	return nics_load(m, o->args, o->nargs, nics, n, err, errlen);
+}
+
+static int do_plan(const struct opts *o, const struct verb *v, struct machine *m,
+		   struct nic ***nicsp, size_t *np)
+{
+	bool apply = strcmp(v->name, "apply") == 0, real = apply && !(o->given & O_DRY), ch_done;
 	struct plan_opts po;
+	struct extra x;
 	struct plan p;
-	char err[1024];
+	char err[1024], head[64];
 	int r, done;
 
-	if (plan_opts(o, m, &po, err, sizeof(err)) ||
-	    plan_build(m, nics, n, &po, &p, err, sizeof(err)))
-		return fail(err);
-	irqbalance_warning(stderr, m, "irqspread: ");
-	queue_warnings(stderr, nics, n, "irqspread: ");
+	memset(&p, 0, sizeof(p));
+	if (plan_opts(o, m, &po, err, sizeof(err)) || extra_opts(o, m, &x, err, sizeof(err)) ||
+	    check_channels(&x, *nicsp, *np, err, sizeof(err)))
+		goto fail;
+	/* irqbalance rewrites the affinity within 10 s: say so before anything is written. */
+	if (apply && m->irqbalance_pid && x.ib == IB_REFUSE) {
+		errf(err, sizeof(err), "irqbalance is running (pid %ld) and would undo apply: "
+		     "--irqbalance=coordinate bans the NIC IRQs from it, --irqbalance=ignore applies anyway",
+		     m->irqbalance_pid);
+		goto fail;
+	}
+	/* A bad IRQBALANCE_ARGS stops apply here, before any change. */
+	if (x.ib_act) {
+		char *t = NULL;
+
+		if (ib_config_rewrite(x.ibconf.text, NULL, 0, NULL, 0, &t, err, sizeof(err)))
+			goto fail;
+		free(t);
+	}
+	if (plan_build(m, *nicsp, *np, &po, &p, err, sizeof(err)))
+		goto fail;
+	for (size_t i = 0; x.channels && i < *np; i++)
+		if ((*nicsp)[i]->channels != x.channels &&
+		    add_chan(&p, (int)i, (*nicsp)[i]->channels, x.channels)) {
+			errf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
+	if (x.ib != IB_COORDINATE)
+		irqbalance_warning(stderr, m, "irqspread: ");
+	queue_warnings(stderr, *nicsp, *np, "irqspread: ");
 	if (strcmp(v->name, "check") == 0) {
 		if (p.ndiff) {
 			plan_text(stdout, &p, false);
@@ -338,40 +612,69 @@ static int do_plan(const struct opts *o, const struct verb *v, const struct mach
 		}
 		r = p.ndiff ? DRIFT : 0;
 		plan_free(&p);
+		free(x.ibconf.text);
 		return r;
 	}
-	if (strcmp(v->name, "plan") == 0 || (o->given & O_DRY)) {
-		if (o->given & O_JSON) {
-			r = plan_json(stdout, &p);
-		} else {
-			printf("policy %s\n", policy_name(po.policy));
-			plan_text(stdout, &p, true);
-			summary(stdout, &p, "to change");
-			r = 0;
-		}
+	if (!real) {
+		if (plan_ib(&x, &p, err, sizeof(err)))
+			goto fail;
+		snprintf(head, sizeof(head), "policy %s", policy_name(po.policy));
+		print_plan(o, &p, head, true, &r);
 		plan_free(&p);
-		return r ? 1 : 0;
-	}
-	if (!p.ndiff) {
-		printf("nothing to do: all %zu files already match policy %s\n", p.n,
-		       policy_name(po.policy));
-		plan_free(&p);
-		return 0;
+		free(x.ibconf.text);
+		return r;
 	}
 	apply_hold_signals();
-	if (save_before(o, m, nics, n, err, sizeof(err))) {
+	ch_done = p.nchan > 0;
+	if (ch_done) {
+		/* The safety copy holds the channel count and IRQs from before. */
+		if (save_before(o, m, *nicsp, *np, x.ib_act ? &x.ibconf : NULL, err, sizeof(err)) ||
+		    set_channels(&p, stdout, err, sizeof(err)))
+			goto fail;
 		plan_free(&p);
-		return fail(err);
+		if (reload(o, m, nicsp, np, err, sizeof(err)) ||
+		    plan_build(m, *nicsp, *np, &po, &p, err, sizeof(err)))
+			goto fail;
 	}
+	if (plan_ib(&x, &p, err, sizeof(err)))
+		goto fail;
+	if (!p.ndiff && !p.ib_differs) {
+		if (ch_done)
+			printf("set %d combined channels; all %zu files already match policy %s\n",
+			       x.channels, p.n, policy_name(po.policy));
+		else
+			printf("nothing to do: all %zu files already match policy %s\n", p.n,
+			       policy_name(po.policy));
+		plan_free(&p);
+		free(x.ibconf.text);
+		return 0;
+	}
+	if (!ch_done && save_before(o, m, *nicsp, *np, x.ib_act ? &x.ibconf : NULL, err, sizeof(err)))
+		goto fail;
+	/* irqbalance lets go of the IRQs before they are pinned, not after. */
+	if (write_ib(&p, x.ibconf.text, x.ibconf.text != NULL, stdout, err, sizeof(err)))
+		goto fail;
 	done = apply_plan(&p, stdout, err, sizeof(err));
 	if (done < 0) {
-		plan_free(&p);
-		return fail(err);
+		char e2[256];
+
+		if (p.ib_differs && ib_config_write(x.ibconf.text, e2, sizeof(e2)) == 0 &&
+		    ib_restart(stdout, e2, sizeof(e2)) == 0) {
+			size_t used = strlen(err);
+
+			snprintf(err + used, sizeof(err) - used, "; %s put back", IB_CONFIG);
+		}
+		goto fail;
 	}
 	printf("applied policy %s: %d file%s written, %zu already as planned\n",
 	       policy_name(po.policy), done, done == 1 ? "" : "s", p.n - p.ndiff);
 	plan_free(&p);
+	free(x.ibconf.text);
 	return 0;
+fail:
+	plan_free(&p);
+	free(x.ibconf.text);
+	return fail(err);
 }
 
 static int read_plain(const char *path, char **buf, size_t *len, char *err, size_t errlen)
@@ -413,16 +716,39 @@ static int read_plain(const char *path, char **buf, size_t *len, char *err, size
 	return 0;
 }
 
-static int do_restore(const struct opts *o, const struct machine *m)
+/* The saved channel counts that differ from the live ones, as plan_chan entries of @p. */
+static int restore_channels(const struct saved *s, const struct machine *m, struct plan *p,
+			    char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->nnic; i++) {
+		struct nic *nc;
+		int live;
+
+		if (s->nics[i].channels < 0)
+			continue;
+		if (nic_load(m, s->nics[i].name, &nc, err, errlen))
+			return -1;
+		live = nc->channels;
+		nic_free(nc);
+		if (live >= 0 && live != s->nics[i].channels &&
+		    add_chan(p, (int)i, live, s->nics[i].channels))
+			return errf(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+static int do_restore(const struct opts *o, struct machine *m)
 {
 	const char *file = o->args[0];
 	struct saved s;
-	struct plan p;
-	struct nic **nics;
-	size_t nnic, len;
-	char err[1024], perr[512], *buf = NULL;
-	int done;
+	struct plan p, chp;
+	struct nic **nics = NULL;
+	size_t nnic = 0, len;
+	char err[1024], perr[512], head[PATH_MAX + 32], *buf = NULL, *live_ib = NULL;
+	int done, r;
 
+	memset(&chp, 0, sizeof(chp));
+	memset(&p, 0, sizeof(p));
 	if (o->nargs > 1)
 		return fail("restore takes one FILE and no DEV: the file names its NICs");
 	if (read_plain(file, &buf, &len, err, sizeof(err)))
@@ -433,35 +759,85 @@ static int do_restore(const struct opts *o, const struct machine *m)
 		return fail(err);
 	}
 	free(buf);
-	if (state_plan(&s, file, m, &nics, &nnic, &p, err, sizeof(err))) {
-		state_free(&s);
-		return fail(err);
-	}
-	state_free(&s);
-	irqbalance_warning(stderr, m, "irqspread: ");
-	if (o->given & O_DRY) {
-		if (o->given & O_JSON) {
-			done = plan_json(stdout, &p) ? -1 : 0;
-		} else {
-			printf("restore from %s\n", file);
-			plan_text(stdout, &p, false);
-			summary(stdout, &p, "to change");
-			done = 0;
+	/* The saved channel count first: the saved IRQs are those it had. */
+	if (state_plan(&s, file, m, &nics, &nnic, &p, err, sizeof(err)))
+		goto fail;
+	chp.nics = p.nics;
+	chp.nnic = p.nnic;
+	if (restore_channels(&s, m, &chp, err, sizeof(err)) ||
+	    (s.ibconf.saved && ib_config_read(&live_ib, err, sizeof(err))))
+		goto fail;
+	if (chp.nchan && !(o->given & O_DRY)) {
+		apply_hold_signals();
+		if (set_channels(&chp, stdout, err, sizeof(err)))
+			goto fail;
+		plan_free(&p);
+		nics_free(nics, nnic);
+		nics = NULL;
+		nnic = 0;
+		machine_free(m);
+		if (machine_load(m, err, sizeof(err))) {
+			memset(m, 0, sizeof(*m));
+			goto fail;
 		}
-	} else if (!p.ndiff) {
-		printf("nothing to do: all %zu files already hold the values saved in %s\n", p.n, file);
+		if (state_plan(&s, file, m, &nics, &nnic, &p, err, sizeof(err)))
+			goto fail;
+	} else {
+		p.nchan = chp.nchan;
+		p.chan = chp.chan;
+		chp.chan = NULL;
+		chp.nchan = 0;
+	}
+	if (s.ibconf.saved) {
+		p.ib_mode = "restore";
+		p.ib_old = live_ib;
+		live_ib = NULL;
+		p.ib_new = s.ibconf.text ? strdup(s.ibconf.text) : NULL;
+		if (s.ibconf.text && !p.ib_new) {
+			errf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
+		p.ib_differs = (!p.ib_old) != (!p.ib_new) ||
+			       (p.ib_old && strcmp(p.ib_old, p.ib_new) != 0);
+	}
+	/* With its config saved, irqbalance gets that back: no warning then. */
+	if (!s.ibconf.saved)
+		irqbalance_warning(stderr, m, "irqspread: ");
+	if (o->given & O_DRY) {
+		snprintf(head, sizeof(head), "restore from %s", file);
+		print_plan(o, &p, head, false, &r);
+		done = r ? -1 : 0;
+	} else if (!p.ndiff && !p.ib_differs) {
+		if (chp.nchan)
+			printf("restored the channel counts; all %zu files already hold the values saved in %s\n",
+			       p.n, file);
+		else
+			printf("nothing to do: all %zu files already hold the values saved in %s\n", p.n, file);
 		done = 0;
 	} else {
 		apply_hold_signals();
 		done = apply_plan(&p, stdout, err, sizeof(err));
+		/* irqbalance gets its own config back once the IRQs are as they were. */
+		if (done >= 0 && write_ib(&p, p.ib_old, p.ib_old != NULL, stdout, err, sizeof(err)))
+			done = -1;
 		if (done >= 0)
-			printf("restored %d file%s from %s\n", done, done == 1 ? "" : "s", file);
+			printf("restored %d file%s from %s%s\n", done, done == 1 ? "" : "s", file,
+			       p.ib_differs ? ", and " IB_CONFIG : "");
 		else
 			fprintf(stderr, "irqspread: %s\n", err);
 	}
+	free(chp.chan);
 	plan_free(&p);
 	nics_free(nics, nnic);
+	state_free(&s);
 	return done < 0 ? 1 : 0;
+fail:
+	free(live_ib);
+	free(chp.chan);
+	plan_free(&p);
+	nics_free(nics, nnic);
+	state_free(&s);
+	return fail(err);
 }
 
 static int do_save(const struct opts *o, const struct machine *m)
@@ -473,7 +849,7 @@ static int do_save(const struct opts *o, const struct machine *m)
 
 	if (nics_load(m, o->args + 1, o->nargs - 1, &nics, &n, err, sizeof(err)))
 		return fail(err);
-	text = state_dump(m, nics, n);
+	text = state_dump(m, nics, n, NULL);
 	r = text ? write_file_atomic(o->args[0], text, err, sizeof(err)) : -1;
 	if (!text)
 		snprintf(err, sizeof(err), "out of memory");
@@ -513,7 +889,7 @@ static int run(const struct opts *o, const struct verb *v)
 		nics_free(nics, n);
 	} else {
 		if (n)
-			r = do_plan(o, v, &m, nics, n);
+			r = do_plan(o, v, &m, &nics, &n);
 		else
 			r = fail("no NICs: nothing in /sys/class/net is backed by a device");
 		nics_free(nics, n);

@@ -13,6 +13,8 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 
+#include "channels.h"
+#include "irqbalance.h"
 #include "irqname.h"
 #include "model.h"
 #include "sysroot.h"
@@ -255,6 +257,9 @@ static void find_irqbalance(struct machine *m)
 		free(comm);
 	}
 	sr_list_free(names, n);
+	/* Its pid file where irqbalance runs with --pid=/run/irqbalance.pid. */
+	if (!m->irqbalance_pid)
+		m->irqbalance_pid = ib_pidfile();
 }
 
 int machine_load(struct machine *m, char *err, size_t errlen)
@@ -887,6 +892,15 @@ int nic_load(const struct machine *m, const char *name, struct nic **out,
 		nic_free(n);
 		return -1;
 	}
+	{
+		struct channels c;
+
+		n->channels = n->max_channels = -1;
+		if (chan_get(name, &c) == 0) {
+			n->channels = c.combined;
+			n->max_channels = c.max_combined;
+		}
+	}
 	if (n->threaded == 1)
 		nic_warn(n, "%s has threaded NAPI on: its NAPI polls run in napi/%s-* kthreads "
 			 "wherever the scheduler puts them, so IRQ affinity no longer decides "
@@ -894,6 +908,25 @@ int nic_load(const struct machine *m, const char *name, struct nic **out,
 			 n->name, n->name);
 	*out = n;
 	return 0;
+}
+
+bool nic_settled(const struct nic *n, int want)
+{
+	int have = 0;
+
+	if (n->channels != want || n->nrx < want)
+		return false;
+	/* msi_irqs does not say which vector is whose: any vector will do. */
+	if (n->fallback)
+		return n->nirq > 0;
+	for (size_t i = 0; i < n->nirq; i++) {
+		if (n->irqs[i].role != ROLE_TXRX && n->irqs[i].role != ROLE_RX)
+			continue;
+		if (n->irqs[i].queue >= want)
+			return false;	/* an old vector not gone yet */
+		have++;
+	}
+	return have >= want;
 }
 
 static void irqs_free(struct nic_irq *v, size_t n)

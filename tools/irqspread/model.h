@@ -84,6 +84,8 @@ struct nic {
 	size_t nwarn;		/* queues whose IRQ was not taken, and why */
 	char *warn[8];
 	int combined, rx_only, tx_only;
+	/* ethtool channels: -1 when the driver does not say (ETHTOOL_GCHANNELS) */
+	int channels, max_channels;
 };
 
 /* Reasons land in @err as "OBJECT: reason". */
@@ -96,6 +98,8 @@ int nic_names(char ***names, size_t *n, char *err, size_t errlen);
 int nic_load(const struct machine *m, const char *name, struct nic **out,
 	     char *err, size_t errlen);
 void nic_free(struct nic *n);
+/* Are the queues and IRQs of @want combined channels all there yet? */
+bool nic_settled(const struct nic *n, int want);
 
 /* All of @names, or every NIC when @count is 0. */
 int nics_load(const struct machine *m, char **names, size_t count,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "irqbalance.h"
 #include "output.h"
 
 /* cpulist_str() for printing: never NULL, "none" when empty. */
@@ -308,6 +309,46 @@ static void change_line(FILE *f, const struct change *c)
 	fprintf(f, "  %s: %s -> %s  # %s\n", c->path, c->old, c->new, c->why);
 }
 
+/* Lines of @a that @b lacks, each after @mark. */
+static void lines_not_in(FILE *f, const char *a, const char *b, const char *mark)
+{
+	for (const char *l = a; l && *l;) {
+		const char *nl = strchr(l, '\n'), *hit = NULL;
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+
+		for (const char *x = b; x && *x;) {
+			const char *xn = strchr(x, '\n');
+			size_t xl = xn ? (size_t)(xn - x) : strlen(x);
+
+			if (xl == len && strncmp(x, l, len) == 0) {
+				hit = x;
+				break;
+			}
+			x = xn ? xn + 1 : x + xl;
+		}
+		if (!hit)
+			fprintf(f, "    %s %.*s\n", mark, (int)len, l);
+		l = nl ? nl + 1 : l + len;
+	}
+}
+
+void plan_extra_text(FILE *f, const struct plan *p)
+{
+	for (size_t k = 0; k < p->nchan; k++) {
+		const char *dev = p->nics[p->chan[k].nic].nic->name;
+
+		fprintf(f, "channels: %s combined %d -> %d  # ethtool -L %s combined %d, first; "
+			"it re-creates the IRQs, so the plan is made again on the new ones\n",
+			dev, p->chan[k].old, p->chan[k].new, dev, p->chan[k].new);
+	}
+	if (!p->ib_mode || !p->ib_differs)
+		return;
+	fprintf(f, "irqbalance (%s): %s %s, then %s\n", p->ib_mode, IB_CONFIG,
+		!p->ib_new ? "removed" : p->ib_old ? "rewritten" : "created", ib_restart_cmd());
+	lines_not_in(f, p->ib_old, p->ib_new, "-");
+	lines_not_in(f, p->ib_new, p->ib_old, "+");
+}
+
 void plan_text(FILE *f, const struct plan *p, bool notes)
 {
 	bool machine_hdr = false;
@@ -380,6 +421,31 @@ int plan_json(FILE *f, const struct plan *p)
 		json_object_array_add(ch, o);
 	}
 	json_object_object_add(root, "changes", ch);
+	if (p->nchan) {
+		json_object *a = json_object_new_array();
+
+		for (size_t k = 0; k < p->nchan; k++) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "nic", json_object_new_string(p->nics[p->chan[k].nic].nic->name));
+			json_object_object_add(o, "old", json_object_new_int(p->chan[k].old));
+			json_object_object_add(o, "new", json_object_new_int(p->chan[k].new));
+			json_object_array_add(a, o);
+		}
+		json_object_object_add(root, "channels", a);
+	}
+	if (p->ib_mode) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "mode", json_object_new_string(p->ib_mode));
+		json_object_object_add(o, "path", json_object_new_string(IB_CONFIG));
+		json_object_object_add(o, "old", p->ib_old ? json_object_new_string(p->ib_old) : NULL);
+		json_object_object_add(o, "new", p->ib_new ? json_object_new_string(p->ib_new) : NULL);
+		json_object_object_add(o, "change", json_object_new_boolean(p->ib_differs));
+		json_object_object_add(o, "restart", p->ib_differs ?
+				       json_object_new_string(ib_restart_cmd()) : NULL);
+		json_object_object_add(root, "irqbalance", o);
+	}
 	json_object_object_add(root, "changed", json_object_new_int64((int64_t)p->ndiff));
 	json_object_object_add(root, "unchanged", json_object_new_int64((int64_t)(p->n - p->ndiff)));
 	return print_json(f, root);

@@ -14,6 +14,8 @@ int show_json(FILE *f, const struct machine *m, struct nic **nics, size_t n);
 /* The changes that differ, "path: old -> new  # why", grouped by NIC. */
 void plan_text(FILE *f, const struct plan *p, bool notes);
 int plan_json(FILE *f, const struct plan *p);
+/* The channel changes and irqbalance's config change of @p, if any. */
+void plan_extra_text(FILE *f, const struct plan *p);
 
 /* Each NIC's warnings about queue vectors not taken, one line each. */
 void queue_warnings(FILE *f, struct nic *const *nics, size_t n, const char *indent);

@@ -197,6 +197,9 @@ void plan_free(struct plan *p)
 			free(p->nics[i].notes[j]);
 	free(p->v);
 	free(p->nics);
+	free(p->chan);
+	free(p->ib_old);
+	free(p->ib_new);
 	memset(p, 0, sizeof(*p));
 }
 

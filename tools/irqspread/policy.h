@@ -37,6 +37,12 @@ struct nic_plan {
 	char *notes[8];
 };
 
+/* ethtool -L NIC combined NEW, before the files (which it changes). */
+struct plan_chan {
+	int nic;		/* index in plan.nics */
+	int old, new;
+};
+
 struct plan {
 	enum policy policy;
 	long flows;
@@ -45,6 +51,12 @@ struct plan {
 	size_t n, cap;
 	struct change *v;
 	size_t ndiff;
+	/* Beside the files, filled in by the caller; plan_free frees them. */
+	size_t nchan;
+	struct plan_chan *chan;
+	const char *ib_mode;	/* NULL: irqbalance's config is not planned */
+	char *ib_old, *ib_new;	/* NULL: no such file (before, after) */
+	bool ib_differs;
 };
 
 struct plan_opts {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "irqbalance.h"
 #include "state.h"
 #include "util.h"
 
@@ -46,6 +47,8 @@ static json_object *nic_obj(const struct machine *m, const struct nic *nc)
 		json_object_object_add(o, "perm_address", json_object_new_string(nc->perm_address));
 	if (m->boot_id)
 		json_object_object_add(o, "boot_id", json_object_new_string(m->boot_id));
+	if (nc->channels >= 0)
+		json_object_object_add(o, "channels", json_object_new_int(nc->channels));
 	json_object_object_add(o, "rx_queues", json_object_new_int(nc->nrx));
 	json_object_object_add(o, "tx_queues", json_object_new_int(nc->ntx));
 	for (size_t k = 0; k < nc->nirq; k++) {
@@ -84,7 +87,17 @@ static char *to_text(json_object *root)
 	return t ? strdup(t) : NULL;
 }
 
-char *state_dump(const struct machine *m, struct nic **nics, size_t n)
+static json_object *file_obj(const char *path, const struct saved_file *f)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "content", str_or_null(f->text));
+	return o;
+}
+
+char *state_dump(const struct machine *m, struct nic **nics, size_t n,
+		 const struct saved_file *ibconf)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
 	char *online = cpulist_str(&m->online), *out = NULL;
@@ -95,6 +108,8 @@ char *state_dump(const struct machine *m, struct nic **nics, size_t n)
 	json_object_object_add(root, "version", json_object_new_int(STATE_VERSION));
 	json_object_object_add(root, "online", json_object_new_string(online));
 	json_object_object_add(root, "rps_sock_flow_entries", str_or_null(m->rps_sock_raw));
+	if (ibconf)
+		json_object_object_add(root, "irqbalance_config", file_obj(IB_CONFIG, ibconf));
 	for (size_t i = 0; i < n; i++) {
 		json_object *o = nic_obj(m, nics[i]);
 
@@ -256,6 +271,12 @@ static int parse_nic(struct ctx *c, json_object *o, const char *where, struct sa
 	    get_opt_str(c, o, where, "perm_address", V_TEXT, &n->perm_address) ||
 	    get_opt_str(c, o, where, "boot_id", V_TEXT, &n->boot_id))
 		return -1;
+	n->channels = -1;
+	if (json_object_object_get_ex(o, "channels", NULL)) {
+		if (get_int(c, o, where, "channels", 1, MAX_QUEUES, &v))
+			return -1;
+		n->channels = (int)v;
+	}
 	if (get_int(c, o, where, "rx_queues", 0, MAX_QUEUES, &v))
 		return -1;
 	n->nrx = (int)v;
@@ -311,7 +332,7 @@ static int parse_nic(struct ctx *c, json_object *o, const char *where, struct sa
 
 static int parse_root(struct ctx *c, json_object *root, struct saved *s)
 {
-	json_object *arr;
+	json_object *arr, *e;
 	char *schema = NULL, path[64];
 	size_t len = 0;
 	long version = 0;
@@ -335,12 +356,30 @@ static int parse_root(struct ctx *c, json_object *root, struct saved *s)
 	    get_str(c, root, "", "rps_sock_flow_entries", V_COUNT, true, &s->rps_sock) ||
 	    get_array(c, root, "", "nics", MAX_NICS, &arr, &len))
 		return -1;
+	if (json_object_object_get_ex(root, "irqbalance_config", &e)) {
+		char *p = NULL;
+
+		if (!json_object_is_type(e, json_type_object))
+			return bad(c, "irqbalance_config", "%s", "not an object");
+		if (get_str(c, e, "irqbalance_config", "path", V_TEXT, false, &p))
+			return -1;
+		/* Never a path from the file: restore writes only the one it knows. */
+		if (strcmp(p, IB_CONFIG) != 0) {
+			bad(c, "irqbalance_config.path", "'%.64s' is not " IB_CONFIG, p);
+			free(p);
+			return -1;
+		}
+		free(p);
+		if (get_str(c, e, "irqbalance_config", "content", V_TEXT, true, &s->ibconf.text))
+			return -1;
+		s->ibconf.saved = true;
+	}
 	s->nics = calloc(len + 1, sizeof(*s->nics));
 	if (!s->nics)
 		return errf(c->err, c->errlen, "out of memory");
 	for (size_t i = 0; i < len; i++) {
 		s->nnic = i + 1;
-		json_object *e = json_object_array_get_idx(arr, i);
+		e = json_object_array_get_idx(arr, i);
 
 		snprintf(path, sizeof(path), "nics[%zu]", i);
 		if (!json_object_is_type(e, json_type_object))
@@ -424,6 +463,7 @@ void state_free(struct saved *s)
 		free(n->boot_id);
 	}
 	free(s->nics);
+	free(s->ibconf.text);
 	free(s->online);
 	free(s->rps_sock);
 	memset(s, 0, sizeof(*s));
@@ -476,6 +516,12 @@ static const struct nic_irq *live_irq(const struct nic *n, const char *name)
 	return NULL;
 }
 
+/* Its queues and IRQs are checked once restore has set the channels back. */
+static bool channels_pending(const struct saved_nic *sn, const struct nic *n)
+{
+	return sn->channels >= 0 && n->channels >= 0 && sn->channels != n->channels;
+}
+
 static int check_nic(const struct saved_nic *sn, const char *file, const struct nic *n,
 		     char *err, size_t errlen)
 {
@@ -490,6 +536,8 @@ static int check_nic(const struct saved_nic *sn, const char *file, const struct 
 		return errf(err, errlen,
 			    "%s: it is for %s with permanent MAC %s; here %s has permanent MAC %s",
 			    file, sn->name, sn->perm_address, n->name, n->perm_address);
+	if (channels_pending(sn, n))
+		return 0;
 	if (sn->nrx != n->nrx || sn->ntx != n->ntx)
 		return errf(err, errlen,
 			    "%s: %s had %d rx and %d tx queues when saved, it has %d and %d now",
@@ -586,7 +634,8 @@ int state_plan(const struct saved *s, const char *file, const struct machine *m,
 		goto fail;
 	}
 	for (size_t i = 0; i < s->nnic; i++)
-		if (plan_nic(&s->nics[i], file, m, v[i], (int)i, p, err, errlen))
+		if (!channels_pending(&s->nics[i], v[i]) &&
+		    plan_nic(&s->nics[i], file, m, v[i], (int)i, p, err, errlen))
 			goto fail;
 	if (s->rps_sock && m->rps_sock_raw) {
 		snprintf(why, sizeof(why), "saved in %s (machine-wide)", file);
@@ -658,9 +707,10 @@ static int restorable(const char *text, const char *file, const struct machine *
 }
 
 int state_merge(const char *old, size_t oldlen, const char *file, const struct machine *m,
-		struct nic **nics, size_t n, char **out, char *note, size_t notelen,
-		char *err, size_t errlen)
+		struct nic **nics, size_t n, const struct saved_file *ibconf, char **out,
+		char *note, size_t notelen, char *err, size_t errlen)
 {
+	bool add_ib = false;
 	char perr[512], added[256] = "", renewed[256] = "", *text = NULL, *l1, *l2;
 	json_object *root = NULL, *arr;
 	struct cpuset was;
@@ -670,7 +720,7 @@ int state_merge(const char *old, size_t oldlen, const char *file, const struct m
 	*out = NULL;
 	snprintf(note, notelen, "saved the current state to %s", file);
 	if (!old) {
-		text = state_dump(m, nics, n);
+		text = state_dump(m, nics, n, ibconf);
 		if (!text)
 			return errf(err, errlen, "out of memory");
 		goto check;
@@ -718,18 +768,25 @@ int state_merge(const char *old, size_t oldlen, const char *file, const struct m
 			add_name(added, sizeof(added), nics[i]->name);
 		}
 	}
-	if (!added[0] && !renewed[0]) {
+	if (ibconf && !s.ibconf.saved) {
+		json_object_object_add(root, "irqbalance_config", file_obj(IB_CONFIG, ibconf));
+		add_ib = true;
+	}
+	if (!added[0] && !renewed[0] && !add_ib) {
 		snprintf(note, notelen, "keeping the state saved earlier in %s", file);
 		text = strndup(old, oldlen);
 	} else {
 		text = to_text(root);
 		l1 = added[0] ? added : NULL;
 		l2 = renewed[0] ? renewed : NULL;
-		snprintf(note, notelen, "%s%s%s%s%s%s to the state saved in %s",
+		snprintf(note, notelen, "%s%s%s%s%s%s%s%s to the state saved in %s",
 			 l1 ? "added the current state of " : "", l1 ? l1 : "",
 			 l1 && l2 ? ", and " : "",
 			 l2 ? "the current state of " : "", l2 ? l2 : "",
-			 l2 ? " (its entry was from an earlier boot)" : "", file);
+			 l2 ? " (its entry was from an earlier boot)" : "",
+			 add_ib && (l1 || l2) ? ", and " : "",
+			 add_ib ? (l1 || l2 ? IB_CONFIG " as it is" : "added " IB_CONFIG " as it is") : "",
+			 file);
 	}
 	if (!text) {
 		errf(err, errlen, "out of memory");
@@ -742,7 +799,7 @@ check:
 		text = NULL;
 		goto out;
 	}
-	if (old && !added[0] && !renewed[0]) {
+	if (old && !added[0] && !renewed[0] && !add_ib) {
 		free(text);
 		text = NULL;
 	}

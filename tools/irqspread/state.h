@@ -2,6 +2,7 @@
 #ifndef IRQSPREAD_STATE_H
 #define IRQSPREAD_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "model.h"
@@ -22,27 +23,41 @@ struct saved_nic {
 	char *perm_address;	/* optional: NULL when not known or not saved */
 	char *boot_id;		/* optional: the boot this entry was saved in */
 	int nrx, ntx;
+	int channels;		/* optional: combined channels when saved, -1 if not */
 	size_t nirq;
 	struct saved_irq *irqs;
 	char **rps, **flow, **xps;	/* per queue; NULL where the file was absent */
 };
 
+/* A config file apply rewrites, as it was before: restore puts these bytes back. */
+struct saved_file {
+	bool saved;
+	char *text;		/* NULL: the file did not exist */
+};
+
 struct saved {
 	char *online;
+	struct saved_file ibconf;	/* irqbalance's, with --irqbalance=coordinate */
 	char *rps_sock;
 	size_t nnic;
 	struct saved_nic *nics;
 };
 
-/* Every value a policy may write, with what identifies the NIC it belongs to. */
-char *state_dump(const struct machine *m, struct nic **nics, size_t n);
+/*
+ * Every value a policy may write, with what identifies the NIC it belongs
+ * to, and its channel count; and @ibconf (NULL: not saved).
+ */
+char *state_dump(const struct machine *m, struct nic **nics, size_t n,
+		 const struct saved_file *ibconf);
 int state_parse(const char *buf, size_t len, struct saved *s, char *err, size_t errlen);
 void state_free(struct saved *s);
 
 /*
  * Check @s against the live machine (same NICs, queues, IRQ names, CPUs
  * online) and plan the writes that bring the saved values back. Loads the
- * NICs itself into *nics. @file only names the file in messages.
+ * NICs itself into *nics. @file only names the file in messages. A NIC
+ * whose channel count differs from the saved one is checked and planned
+ * only for its identity: restore sets its channels first, then plans again.
  */
 int state_plan(const struct saved *s, const char *file, const struct machine *m,
 	       struct nic ***nics, size_t *nnic, struct plan *p,
@@ -57,10 +72,12 @@ int state_plan(const struct saved *s, const char *file, const struct machine *m,
  * check restore makes, and have been saved with the CPUs online now, or
  * the call fails and *out stays NULL. *out is NULL too when @old already
  * covers every NIC (nothing to write). @note gets what was done.
+ * @ibconf (NULL: none) is saved unless @old already holds one: the config
+ * from before the first apply is the one to go back to.
  */
 int state_merge(const char *old, size_t oldlen, const char *file, const struct machine *m,
-		struct nic **nics, size_t n, char **out, char *note, size_t notelen,
-		char *err, size_t errlen);
+		struct nic **nics, size_t n, const struct saved_file *ibconf, char **out,
+		char *note, size_t notelen, char *err, size_t errlen);
 
 int write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
 
