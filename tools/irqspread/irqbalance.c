@@ -181,6 +181,17 @@ int ib_config_rewrite(const char *old, const int *ban, size_t nban, const int *u
 		}
 		p = nl ? nl + 1 : p + len;
 	}
+	/* The admin's own --banirq stay theirs, in front of the block's. */
+	{
+		int mine[256];
+		size_t nm = block_bans(admin, strlen(admin), mine, 0, 256);
+
+		for (size_t i = 0; i < nb;)
+			if (has_int(mine, nm, bans[i]))
+				bans[i] = bans[--nb];
+			else
+				i++;
+	}
 	for (size_t i = 0; i < nban && nb < MAX_BAN; i++)
 		if (!has_int(bans, nb, ban[i]))
 			bans[nb++] = ban[i];
@@ -237,6 +248,17 @@ int ib_config_write(const char *text, char *err, size_t errlen)
 	char full[4096];
 
 	snprintf(full, sizeof(full), "%s", path);
+	/* /etc/default is there on Debian; a fixture or another distribution may lack it. */
+	if (text) {
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), "%s", sr_path("/etc"));
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return errf(err, errlen, "/etc: cannot create: %s", strerror(errno));
+		snprintf(dir, sizeof(dir), "%s", sr_path("/etc/default"));
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return errf(err, errlen, "/etc/default: cannot create: %s", strerror(errno));
+	}
 	if (!text) {
 		if (unlink(full) && errno != ENOENT)
 			return errf(err, errlen, "%s: cannot remove: %s", IB_CONFIG, strerror(errno));

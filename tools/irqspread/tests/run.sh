@@ -510,6 +510,199 @@ run "$FIX/graviton" plan --flows 536870912
 t "--flows 536870912 (2^29) is taken: table 536870912, 67108864 per queue" \
 	sh -c "test $rc -eq 0 && grep -q 'rps_sock_flow_entries: 0 -> 536870912 ' '$TMP/out' && grep -q 'rps_flow_cnt: 0 -> 67108864 ' '$TMP/out'"
 
+# ---- irqbalance: refuse, coordinate, ignore (issue 16, item 12) ----
+# refusedin R DESC WANT ARGS...: one stderr line, non-zero, the tree as it was
+refusedin() {
+	root=$1
+	desc=$2
+	want=$3
+	shift 3
+	rm -rf "$TMP/in.orig"
+	cp -a "$root" "$TMP/in.orig"
+	run "$root" "$@"
+	lines=$(wc -l <"$TMP/err")
+	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && has "$want" "$TMP/err" &&
+		same_tree "$TMP/in.orig" "$root" >/dev/null; then
+		ok "$desc"
+	else
+		notok "$desc (rc $rc, $lines stderr lines)"
+		diag "$TMP/err"
+	fi
+	rm -rf "$TMP/in.orig"
+}
+IBDEF=$FIX/irqbalance.default
+RESTARTS=$TMP/restarts
+export IRQSPREAD_IRQBALANCE_RESTART="echo restart >>'$RESTARTS'"
+R=$(fresh m7i)
+refusedin "$R" "irqbalance: apply refuses by default while it runs, naming the option" \
+	"irqspread: irqbalance is running (pid 812) and would undo apply: --irqbalance=coordinate bans the NIC IRQs from it, --irqbalance=ignore applies anyway" \
+	apply
+refusedin "$R" "irqbalance: --irqbalance=refuse is the default, said the same way" \
+	"irqbalance is running (pid 812) and would undo apply" apply --irqbalance=refuse
+refusedin "$R" "irqbalance: an unknown --irqbalance mode is one line" \
+	"irqspread: --irqbalance 'off': unknown mode (want refuse, coordinate or ignore)" apply --irqbalance=off
+refusedin "$R" "irqbalance: --irqbalance does not apply to check" \
+	"irqspread: --irqbalance does not apply to check" check --irqbalance=ignore
+run "$R" apply --irqbalance=ignore --save "$TMP/ib-ignore.json"
+t "irqbalance: --irqbalance=ignore applies as before, with the warning" \
+	sh -c "test $rc -eq 0 && grep -q 'applied policy spread' '$TMP/out' && grep -q 'warning: irqbalance is running (pid 812)' '$TMP/err' && ! grep -q irqbalance_config '$TMP/ib-ignore.json'"
+R=$(fresh graviton)
+mkdir -p "$R/run"
+echo 700 >"$R/run/irqbalance.pid"
+refusedin "$R" "irqbalance: a live /run/irqbalance.pid counts as running" \
+	"irqbalance is running (pid 700) and would undo apply" apply
+echo 4242 >"$R/run/irqbalance.pid"
+run "$R" apply
+t "irqbalance: a stale /run/irqbalance.pid (no such process) does not" test $rc -eq 0
+
+# coordinate with Debian's /etc/default/irqbalance (irqbalance 1.9.2)
+R=$(fresh m7i)
+mkdir -p "$R/etc/default"
+cp "$IBDEF" "$R/etc/default/irqbalance"
+cp -a "$R" "$TMP/m7i.orig"
+rm -f "$RESTARTS"
+run "$R" apply --irqbalance=coordinate --dry-run
+t "coordinate --dry-run: shows the IRQBALANCE_ARGS it would add and the restart" \
+	sh -c "grep -q '^irqbalance (coordinate): /etc/default/irqbalance rewritten, then echo restart' '$TMP/out' && grep -q '^    + IRQBALANCE_ARGS=\"--banirq=25 --banirq=26 .* --banirq=56\"$' '$TMP/out'"
+t "coordinate --dry-run: wrote nothing, ran nothing" \
+	sh -c "same_tree() { diff -r --no-dereference \"\$1\" \"\$2\"; }; same_tree '$TMP/m7i.orig' '$R' >/dev/null && test ! -e '$RESTARTS'"
+run "$R" plan --irqbalance=coordinate --json
+t "coordinate: plan --json has the irqbalance config change" \
+	sh -c "grep -q '\"irqbalance\": {' '$TMP/out' && grep -q '\"mode\": \"coordinate\"' '$TMP/out' && grep -q '\"restart\": \"echo restart' '$TMP/out'"
+run "$R" apply --irqbalance=coordinate
+t "coordinate: apply bans the 32 queue IRQs of ens5 in IRQBALANCE_ARGS" \
+	sh -c "test $rc -eq 0 && test \$(grep '^IRQBALANCE_ARGS=' '$R/etc/default/irqbalance' | grep -o 'banirq=[0-9]*' | wc -l) = 32 && grep -q '^IRQBALANCE_ARGS=\"--banirq=25 .* --banirq=56\"$' '$R/etc/default/irqbalance'"
+t "coordinate: ... the rest of the file is as it was" \
+	sh -c "sed '/^# irqspread begin/,/^# irqspread end/d' '$R/etc/default/irqbalance' | cmp -s - '$IBDEF'"
+t "coordinate: ... irqbalance restarted once, after the config was written" test "$(cat "$RESTARTS" 2>/dev/null)" = restart
+t "coordinate: ... and no 'stop irqbalance' warning" sh -c "! grep -q 'stop it first' '$TMP/err'"
+t "coordinate: the saved state holds the config as it was" \
+	grep -q '"irqbalance_config": {' "$R/var/lib/irqspread/saved.json"
+run "$R" apply --irqbalance=coordinate
+t "coordinate: a second apply has nothing to do and restarts nothing" \
+	sh -c "test $rc -eq 0 && grep -q 'nothing to do' '$TMP/out' && test \$(wc -l <'$RESTARTS') = 1"
+run "$R" restore "$R/var/lib/irqspread/saved.json"
+t "coordinate: restore puts /etc/default/irqbalance back byte-identical" cmp "$IBDEF" "$R/etc/default/irqbalance"
+t "coordinate: ... restarts irqbalance again" test "$(wc -l <"$RESTARTS")" = 2
+rm -rf "$R/var"
+t "coordinate: ... and the whole tree is as at the start" same_tree "$TMP/m7i.orig" "$R"
+rm -rf "$TMP/m7i.orig"
+
+R=$(fresh m7i)
+rm -f "$RESTARTS"
+run "$R" apply --irqbalance=coordinate
+t "coordinate without a config file: it is created with the block" \
+	sh -c "test $rc -eq 0 && grep -q '^IRQBALANCE_ARGS=\"--banirq=25 ' '$R/etc/default/irqbalance'"
+run "$R" restore "$R/var/lib/irqspread/saved.json"
+t "coordinate without a config file: restore removes it again" \
+	sh -c "test $rc -eq 0 && test ! -e '$R/etc/default/irqbalance' && test \$(wc -l <'$RESTARTS') = 2"
+
+R=$(fresh m7i)
+mkdir -p "$R/etc/default"
+printf 'IRQBALANCE_ONESHOT=\nIRQBALANCE_ARGS="--hintpolicy=subset --banirq=7"\n' >"$R/etc/default/irqbalance"
+run "$R" apply --irqbalance=coordinate
+t "coordinate: the admin's IRQBALANCE_ARGS are kept in front of the bans" \
+	grep -q '^IRQBALANCE_ARGS="--hintpolicy=subset --banirq=7 --banirq=25 ' "$R/etc/default/irqbalance"
+run "$R" apply --irqbalance=coordinate --policy off
+t "coordinate: policy off gives the IRQs back (no block left)" \
+	sh -c "test $rc -eq 0 && ! grep -q 'irqspread begin' '$R/etc/default/irqbalance'"
+
+R=$(fresh m7i)
+mkdir -p "$R/etc/default"
+echo 'IRQBALANCE_ARGS="$EXTRA --foo"' >"$R/etc/default/irqbalance"
+refusedin "$R" "coordinate: IRQBALANCE_ARGS it cannot extend safely is one line, nothing changed" \
+	"irqspread: /etc/default/irqbalance: IRQBALANCE_ARGS=\"\$EXTRA --foo\": cannot add --banirq to it safely" \
+	apply --irqbalance=coordinate
+cp "$IBDEF" "$R/etc/default/irqbalance"
+IRQSPREAD_IRQBALANCE_RESTART="exit 3" run "$R" apply --irqbalance=coordinate --save "$TMP/ib-fail.json"
+t "coordinate: a failed restart is one line and puts the config back" \
+	sh -c "test $rc -ne 0 && test \$(wc -l <'$TMP/err') = 1 && grep -q 'irqspread: exit 3: failed (exit status 3); /etc/default/irqbalance put back' '$TMP/err' && cmp -s '$IBDEF' '$R/etc/default/irqbalance'"
+t "coordinate: ... and no sysfs file was written" same_live "$FIX/m7i" "$R"
+
+R=$(fresh ena2)
+mkdir -p "$R/proc/9" "$R/etc/default"
+echo irqbalance >"$R/proc/9/comm"
+cp "$IBDEF" "$R/etc/default/irqbalance"
+run "$R" apply ens5 --irqbalance=coordinate
+run "$R" apply ens6 --irqbalance=coordinate
+n5=$(grep -c . "$FIX/ena2/proc/interrupts")
+t "coordinate: NICs applied one at a time are all banned (ens5's and ens6's 16 IRQs)" \
+	test "$(grep '^IRQBALANCE_ARGS=' "$R/etc/default/irqbalance" | grep -o 'banirq=' | wc -l)" = 16
+run "$R" restore "$R/var/lib/irqspread/saved.json"
+t "coordinate: ... one restore brings back the config from before the first" cmp "$IBDEF" "$R/etc/default/irqbalance"
+unset IRQSPREAD_IRQBALANCE_RESTART
+
+# ---- --channels N (issue 16, item 13) ----
+# A fixture's ethtool stand-ins: channel counts as files, and a set-channels
+# hook that plays the kernel: after DELAY (s) ens5 has N queues and IRQs,
+# taken from the pristine graviton fixture (IRQ 41+q is ens5-Tx-Rx-q).
+mkchan() {
+	root=$1
+	mkdir -p "$root/ethtool/ens5"
+	echo 8 >"$root/ethtool/ens5/combined"
+	echo 8 >"$root/ethtool/ens5/max_combined"
+	cat >"$root/ethtool/ens5/set-channels" <<EOS
+#!/bin/sh
+root=\$1 n=\$2 pristine='$FIX/graviton'
+[ -e "\$root/ethtool/ens5/never" ] && exit 0
+(
+	sleep \$(cat "\$root/ethtool/ens5/delay" 2>/dev/null || echo 0)
+	q=0
+	while [ \$q -lt 8 ]; do
+		for d in sys/class/net/ens5/queues/rx-\$q sys/class/net/ens5/queues/tx-\$q proc/irq/\$((41 + q)); do
+			rm -rf "\$root/\$d"
+			[ \$q -lt \$n ] && cp -a "\$pristine/\$d" "\$root/\$d"
+		done
+		q=\$((q + 1))
+	done
+	awk -v n=\$n '/ens5-Tx-Rx-/ { split(\$NF, a, "-"); if (a[4] + 0 >= n) next } { print }' \
+		"\$pristine/proc/interrupts" >"\$root/proc/interrupts.new"
+	mv "\$root/proc/interrupts.new" "\$root/proc/interrupts"
+) &
+EOS
+	chmod +x "$root/ethtool/ens5/set-channels"
+}
+R=$(fresh graviton)
+mkchan "$R"
+cp -a "$R" "$TMP/gch.orig"
+run "$R" plan --channels 4
+t "channels: plan shows ens5 combined 8 -> 4 first" \
+	has "channels: ens5 combined 8 -> 4  # ethtool -L ens5 combined 4, first;" "$TMP/out"
+run "$R" apply --channels 4 --dry-run --json
+t "channels: apply --dry-run --json has the channel change" \
+	sh -c "grep -q '\"channels\": \\[' '$TMP/out' && grep -A4 '\"channels\": \\[' '$TMP/out' | grep -q '\"new\": 4'"
+t "channels: ... and changed nothing" same_tree "$TMP/gch.orig" "$R"
+refusedin "$R" "channels: more than max_combined is one line, nothing changed" \
+	"irqspread: --channels 9: ens5 has at most 8 combined channels (ethtool -l ens5)" apply --channels 9
+refusedin "$R" "channels: not a number is one line" \
+	"irqspread: --channels '0': want a number of combined channels from 1 to 65535" apply --channels 0
+refusedin "$R" "channels: --channels does not apply to check" \
+	"irqspread: --channels does not apply to check" check --channels 4
+echo 1 >"$R/ethtool/ens5/delay"
+run "$R" apply --channels 4
+t "channels: apply sets 4 combined channels and waits for the new IRQs (1 s late)" \
+	sh -c "test $rc -eq 0 && test \$(cat '$R/ethtool/ens5/combined') = 4 && grep -q 'ens5: combined channels 8 -> 4' '$TMP/out' && test ! -e '$R/proc/irq/45'"
+t "channels: ... then plans on the 4 IRQs left (IRQ 44, queue 3, on CPU 3; RPS to 4-63)" \
+	sh -c "test \$(cat '$R/proc/irq/44/smp_affinity_list') = 3 && test \$(cat '$R/sys/class/net/ens5/queues/rx-0/rps_cpus') = ffffffff,fffffff0"
+t "channels: the saved state holds the 8 channels from before" \
+	grep -q '"channels": 8' "$R/var/lib/irqspread/saved.json"
+run "$R" restore "$R/var/lib/irqspread/saved.json"
+rm -rf "$R/var"
+rm -f "$R/ethtool/ens5/delay" "$TMP/gch.orig/ethtool/ens5/delay"
+t "channels: restore sets 8 channels back first; the tree is as at the start" \
+	sh -c "test $rc -eq 0 && grep -q 'ens5: combined channels 4 -> 8' '$TMP/out'"
+t "channels: ... byte-identical" same_tree "$TMP/gch.orig" "$R"
+touch "$R/ethtool/ens5/never"
+IRQSPREAD_CHANNELS_WAIT_MS=300 run "$R" apply --channels 4 --save "$TMP/ch-never.json"
+t "channels: IRQs that never show: one line, bounded wait, channels set back" \
+	sh -c "test $rc -ne 0 && test \$(wc -l <'$TMP/err') = 1 && grep -q 'irqspread: ens5: the IRQs of 4 combined channels did not show in /proc/interrupts within 300 ms; ens5 set back to 8 channels' '$TMP/err' && test \$(cat '$R/ethtool/ens5/combined') = 8"
+t "channels: ... and no sysfs file was written" same_live "$FIX/graviton" "$R"
+rm -rf "$TMP/gch.orig"
+R=$(fresh graviton)
+refusedin "$R" "channels: a driver without channel counts is one line" \
+	"irqspread: --channels 2: ens5: cannot read its channel counts (ETHTOOL_GCHANNELS): Operation not supported" \
+	apply --channels 2
+
 # ---- failed writes roll back ----
 R=$(fresh graviton)
 IRQSPREAD_FAIL_WRITE=/sys/class/net/ens5/queues/rx-2/rps_cpus:EINVAL run "$R" apply --save "$TMP/rb.json"
