@@ -111,10 +111,11 @@ static int fake_hook(const char *dev, int combined)
 int chan_set(const char *dev, int combined)
 {
 	struct ethtool_channels ec;
-	char path[PATH_MAX], val[16];
 	int r;
 
 	if (sr_is_fake()) {
+		char path[PATH_MAX], val[16];
+
 		snprintf(path, sizeof(path), "/ethtool/%s/combined", dev);
 		snprintf(val, sizeof(val), "%d", combined);
 		r = sr_write(path, val);

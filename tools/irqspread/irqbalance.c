@@ -82,33 +82,33 @@ static int args_value(const char *line, size_t len, char *val, size_t vlen, bool
 		      char *err, size_t errlen)
 {
 	static const char key[] = "IRQBALANCE_ARGS=";
-	const char *p = line, *e = line + len, *v, *ve;
+	size_t i = strspn(line, " \t"), vs, ve;
 
 	*is_args = false;
-	while (p < e && (*p == ' ' || *p == '\t'))
-		p++;
-	if ((size_t)(e - p) > 7 && strncmp(p, "export ", 7) == 0)
-		p += 7;
-	if ((size_t)(e - p) < sizeof(key) - 1 || strncmp(p, key, sizeof(key) - 1) != 0)
+	if (i > len)
+		return 0;
+	if (len - i > 7 && strncmp(line + i, "export ", 7) == 0)
+		i += 7;
+	if (len - i < sizeof(key) - 1 || strncmp(line + i, key, sizeof(key) - 1) != 0)
 		return 0;
 	*is_args = true;
-	v = p + sizeof(key) - 1;
-	ve = e;
-	while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
+	vs = i + sizeof(key) - 1;
+	ve = len;
+	while (ve > vs && strchr(" \t\r", line[ve - 1]))
 		ve--;
-	if (ve - v >= 2 && (*v == '"' || *v == '\'') && ve[-1] == *v) {
-		v++;
+	if (ve >= vs + 2 && (line[vs] == '"' || line[vs] == '\'') && line[ve - 1] == line[vs]) {
+		vs++;
 		ve--;
 	}
-	for (const char *c = v; c < ve; c++)
-		if (strchr("$`\\\"'", *c) || (*c == '#' && c == v))
+	for (size_t c = vs; c < ve; c++)
+		if (strchr("$`\\\"'", line[c]) || (line[c] == '#' && c == vs))
 			return errf(err, errlen, "%s: IRQBALANCE_ARGS=%.*s: cannot add --banirq to it safely "
 				    "(quotes, $, ` or \\ in it); set IRQBALANCE_ARGS to plain words",
-				    IB_CONFIG, (int)(e - p - (sizeof(key) - 1)), p + sizeof(key) - 1);
-	if ((size_t)(ve - v) >= vlen)
+				    IB_CONFIG, (int)(len - i - (sizeof(key) - 1)), line + i + sizeof(key) - 1);
+	if (ve - vs >= vlen)
 		return errf(err, errlen, "%s: IRQBALANCE_ARGS is too long", IB_CONFIG);
-	memcpy(val, v, (size_t)(ve - v));
-	val[ve - v] = '\0';
+	memcpy(val, line + vs, ve - vs);
+	val[ve - vs] = '\0';
 	return 0;
 }
 

@@ -386,11 +386,15 @@ static int check_channels(const struct extra *x, struct nic **nics, size_t n,
 static int wait_ms(void)
 {
 	const char *v = getenv("IRQSPREAD_CHANNELS_WAIT_MS");
+	char *end;
+	long ms;
 
 	/* Tests shorten the wait; a real machine always gets 5 s. */
-	if (v && sr_is_fake() && atoi(v) >= 0)
-		return atoi(v);
-	return 5000;
+	if (!v || !sr_is_fake())
+		return 5000;
+	errno = 0;
+	ms = strtol(v, &end, 10);
+	return errno || end == v || *end || ms < 0 || ms > 60000 ? 5000 : (int)ms;
 }
 
 /*
@@ -400,7 +404,7 @@ static int wait_ms(void)
  */
 static int wait_channels(const char *dev, int want, char *err, size_t errlen)
 {
-	const struct timespec step = { 0, 100 * 1000 * 1000 };
+	const struct timespec step = { 0, 100L * 1000 * 1000 };
 	int limit = wait_ms();
 	char e[512] = "";
 

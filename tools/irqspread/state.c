@@ -364,8 +364,8 @@ static int parse_root(struct ctx *c, json_object *root, struct saved *s)
 		if (get_str(c, e, "irqbalance_config", "path", V_TEXT, false, &p))
 			return -1;
 		/* Never a path from the file: restore writes only the one it knows. */
-		if (strcmp(p, IB_CONFIG) != 0) {
-			bad(c, "irqbalance_config.path", "'%.64s' is not " IB_CONFIG, p);
+		if (!p || strcmp(p, IB_CONFIG) != 0) {
+			bad(c, "irqbalance_config.path", "'%.64s' is not " IB_CONFIG, p ? p : "");
 			free(p);
 			return -1;
 		}

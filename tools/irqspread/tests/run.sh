@@ -584,7 +584,7 @@ t "coordinate: a second apply has nothing to do and restarts nothing" \
 run "$R" restore "$R/var/lib/irqspread/saved.json"
 t "coordinate: restore puts /etc/default/irqbalance back byte-identical" cmp "$IBDEF" "$R/etc/default/irqbalance"
 t "coordinate: ... restarts irqbalance again" test "$(wc -l <"$RESTARTS")" = 2
-rm -rf "$R/var"
+rm -rf "${R:?}/var"
 t "coordinate: ... and the whole tree is as at the start" same_tree "$TMP/m7i.orig" "$R"
 rm -rf "$TMP/m7i.orig"
 
@@ -687,7 +687,7 @@ t "channels: ... then plans on the 4 IRQs left (IRQ 44, queue 3, on CPU 3; RPS t
 t "channels: the saved state holds the 8 channels from before" \
 	grep -q '"channels": 8' "$R/var/lib/irqspread/saved.json"
 run "$R" restore "$R/var/lib/irqspread/saved.json"
-rm -rf "$R/var"
+rm -rf "${R:?}/var"
 rm -f "$R/ethtool/ens5/delay" "$TMP/gch.orig/ethtool/ens5/delay"
 t "channels: restore sets 8 channels back first; the tree is as at the start" \
 	sh -c "test $rc -eq 0 && grep -q 'ens5: combined channels 4 -> 8' '$TMP/out'"
