@@ -10,6 +10,7 @@
 
 #include "../cpuset.h"
 #include "../interrupts.h"
+#include "../irqbalance.h"
 #include "../irqname.h"
 #include "../policy.h"
 #include "../state.h"
@@ -330,6 +331,48 @@ static void test_state(void)
 	}
 }
 
+static void test_ibconf(void)
+{
+	static const int ban[] = { 42, 41 }, unban[] = { 41 };
+	char err[512], *out = NULL;
+	int r;
+
+	r = ib_config_rewrite(NULL, ban, 2, NULL, 0, &out, err, sizeof(err));
+	check(r == 0 && out && strstr(out, "\nIRQBALANCE_ARGS=\"--banirq=41 --banirq=42\"\n# irqspread end\n"),
+	      "irqbalance config: no file gets a block banning 41 and 42, sorted");
+	free(out);
+	r = ib_config_rewrite("#IRQBALANCE_ARGS=\nexport IRQBALANCE_ARGS='--debug --banirq=7'\n",
+			      ban, 2, NULL, 0, &out, err, sizeof(err));
+	check(r == 0 && out && strstr(out, "IRQBALANCE_ARGS=\"--debug --banirq=7 --banirq=41 --banirq=42\"") &&
+	      strncmp(out, "#IRQBALANCE_ARGS=\nexport IRQBALANCE_ARGS='--debug --banirq=7'\n", 61) == 0,
+	      "irqbalance config: the admin's exported, quoted args lead the block, their lines stay");
+	{
+		char *again = NULL, *back = NULL;
+
+		r = ib_config_rewrite(out, ban, 1, NULL, 0, &again, err, sizeof(err));
+		check(r == 0 && again && strcmp(again, out) == 0,
+		      "irqbalance config: rewriting with IRQs already banned changes nothing");
+		r = ib_config_rewrite(out, NULL, 0, unban, 1, &back, err, sizeof(err));
+		check(r == 0 && back && !strstr(back, "--banirq=41") && strstr(back, "--banirq=7 --banirq=42\""),
+		      "irqbalance config: unbanning 41 keeps 42 and the admin's 7");
+		free(again);
+		free(back);
+	}
+	free(out);
+	r = ib_config_rewrite("A=1\n# irqspread begin: IRQs irqspread pins, banned from irqbalance (irqspread restore takes this out)\n"
+			      "IRQBALANCE_ARGS=\"--banirq=41\"\n# irqspread end\n", NULL, 0, unban, 1, &out, err, sizeof(err));
+	check(r == 0 && out && strcmp(out, "A=1\n") == 0, "irqbalance config: nothing left banned, no block");
+	free(out);
+	out = NULL;
+	r = ib_config_rewrite("IRQBALANCE_ARGS=\"$X\"\n", ban, 1, NULL, 0, &out, err, sizeof(err));
+	check(r == -1 && !out && strstr(err, "cannot add --banirq to it safely"),
+	      "irqbalance config: a $ in IRQBALANCE_ARGS is refused (%s)", err);
+	r = ib_config_rewrite("X=1", NULL, 0, NULL, 0, &out, err, sizeof(err));
+	check(r == 0 && out && strcmp(out, "X=1") == 0,
+	      "irqbalance config: a last line without newline is left so when nothing is banned");
+	free(out);
+}
+
 int main(void)
 {
 	test_cpulist();
@@ -337,5 +380,6 @@ int main(void)
 	test_interrupts();
 	test_irqname();
 	test_state();
+	test_ibconf();
 	return failures ? 1 : 0;
 }
