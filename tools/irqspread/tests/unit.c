@@ -350,7 +350,7 @@ static void test_ibconf(void)
 		char *again = NULL, *back = NULL;
 
 		r = ib_config_rewrite(out, ban, 1, NULL, 0, &again, err, sizeof(err));
-		check(r == 0 && again && strcmp(again, out) == 0,
+		check(r == 0 && again && out && strcmp(again, out) == 0,
 		      "irqbalance config: rewriting with IRQs already banned changes nothing");
 		r = ib_config_rewrite(out, NULL, 0, unban, 1, &back, err, sizeof(err));
 		check(r == 0 && back && !strstr(back, "--banirq=41") && strstr(back, "--banirq=7 --banirq=42\""),
