@@ -230,20 +230,23 @@ else
 fi
 # Installing or upgrading irqspread enables, starts or stops nothing (a
 # unit enabled before an upgrade stays enabled: the postinst's only
-# "enable"s are dh_installsystemd's under "was-enabled"); only removal
-# stops the service, which restores what it saved.
+# "enable"s are dh_installsystemd's under "was-enabled", itself under
+# "debian-installed", which a first install is not; without --no-enable
+# "was-enabled" stands alone and is true on a first install); only
+# removal stops the service, which restores what it saved.
 ix=$tmp/x/irq/DEBIAN
 acts=$(grep -hE 'deb-systemd-invoke|systemctl|deb-systemd-helper (--quiet )?enable|irqspread (apply|restore)' "$ix/postinst" "$ix/postrm" |
 	grep -vE "daemon-reload|^[[:space:]]*deb-systemd-helper enable '[^']*' >/dev/null \|\| true$")
 enables=$(grep -c 'deb-systemd-helper enable' "$ix/postinst")
 guards=$(grep -c 'deb-systemd-helper --quiet was-enabled' "$ix/postinst")
-if [ -z "$acts" ] && [ "$enables" = "$guards" ] && [ ! -e "$ix/preinst" ] &&
+installed=$(grep -c 'if deb-systemd-helper debian-installed' "$ix/postinst")
+if [ -z "$acts" ] && [ "$enables" = "$guards" ] && [ "$guards" = "$installed" ] && [ ! -e "$ix/preinst" ] &&
 	grep -q '^if \[ "\$1" = remove \] .*is-active irqspread.service; then$' "$ix/prerm" &&
 	! grep -qE 'deb-systemd-invoke (start|restart)' "$ix/prerm"; then
 	tap_ok "deb: irqspread's scripts enable and start nothing, stop nothing on upgrade; prerm stops irqspread.service on remove only"
 else
 	tap_fail "deb: irqspread's scripts enable and start nothing, stop nothing on upgrade; prerm stops irqspread.service on remove only" \
-		"actions: $acts" "enable lines $enables, was-enabled guards $guards" "preinst: $(head -n 8 "$ix/preinst" 2>&1)"
+		"actions: $acts" "enable lines $enables, was-enabled guards $guards, debian-installed guards $installed" "preinst: $(head -n 8 "$ix/preinst" 2>&1)"
 fi
 
 # grep without -q: under pipefail an early exit would fail ldd.
