@@ -8,7 +8,8 @@
 #   make mutate      every tests/mutations/*.patch must fail the VM scenarios
 #                    it names (CELL=6.1/amd64 MUTATIONS="name ...")
 #   make bench       the wrk + nginx A/B in guests (ARCH=arm64, see bench/run -h)
-#   make install     module, irqspread, man pages, modprobe.d example (below)
+#   make install     module, irqspread and its systemd units and udev rule,
+#                    tsqtop, man pages, modprobe.d example (below)
 #   make uninstall   what install put there (an edited modprobe.d file stays)
 #   make dkms-install  module sources and dkms.conf to /usr/src, then dkms install
 #   make deb         tsqsteal-dkms and irqspread .debs into build/deb (ARCH=arm64:
@@ -47,6 +48,7 @@ module:
 
 tools:
 	$(MAKE) -C tools/irqspread
+	$(MAKE) -C tools/tsqtop
 
 test:
 	tests/run.sh
@@ -79,10 +81,16 @@ fuzz:
 #   KO=path/tsqsteal.ko   install that module instead of building one
 #   SKIP_MODULE=1         no module (e.g. DKMS provides it)
 # Nothing is loaded, now or at boot: the modprobe.d file is all comments
-# and the modules-load.d file is only an example under DOCDIR.
+# and the modules-load.d file is only an example under DOCDIR.  Nothing
+# is enabled either: irqspread's units are installed, not enabled, and
+# its udev rule acts only while irqspread.service is active.
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 DOCDIR ?= $(PREFIX)/share/doc/tsqsteal
+SBINDIR = $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/irqspread
+UNITDIR ?= /lib/systemd/system
+UDEVRULESDIR ?= /lib/udev/rules.d
 # A relative DESTDIR or KO would be wrong in the sub-makes and in cmp.
 override DESTDIR := $(abspath $(DESTDIR))
 ifdef KO
@@ -103,8 +111,35 @@ install-module: $(if $(KO),,module)
 	install -D -m 0644 '$(or $(KO),module/tsqsteal.ko)' '$(MODDIR)/tsqsteal.ko'
 	$(if $(DESTDIR),,depmod -a '$(KVER)')
 
-install-tools:
+install-tools: install-irqspread install-tsqtop
+
+# irqspread, and what runs it at boot and after a NIC's queues change:
+# the units name irqspread-unit, and it irqspread, where PREFIX put them.
+UNITS := irqspread.service irqspread-reapply@.service irqspread-check.service irqspread-check.timer
+UNIT_BUILD := build/systemd
+DEFAULT_CONF = $(DESTDIR)$(SYSCONFDIR)/default/irqspread
+SUBST = sed -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g'
+
+install-irqspread:
 	$(MAKE) -C tools/irqspread install DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)'
+	@mkdir -p $(UNIT_BUILD)
+	for u in $(UNITS); do \
+		if [ -f "packaging/systemd/$$u.in" ]; then $(SUBST) "packaging/systemd/$$u.in"; \
+		else cat "packaging/systemd/$$u"; fi >"$(UNIT_BUILD)/$$u" || exit 1; \
+		install -D -m 0644 "$(UNIT_BUILD)/$$u" '$(DESTDIR)$(UNITDIR)/'"$$u" || exit 1; \
+	done
+	$(SUBST) packaging/systemd/irqspread-unit.sh >$(UNIT_BUILD)/irqspread-unit
+	install -D -m 0755 $(UNIT_BUILD)/irqspread-unit '$(DESTDIR)$(LIBEXECDIR)/irqspread-unit'
+	install -D -m 0644 packaging/udev/60-irqspread.rules '$(DESTDIR)$(UDEVRULESDIR)/60-irqspread.rules'
+	@if [ -e '$(DEFAULT_CONF)' ] && ! cmp -s packaging/default/irqspread '$(DEFAULT_CONF)'; then \
+		echo "install: kept $(DEFAULT_CONF): it differs from packaging/default/irqspread"; \
+	else \
+		echo "install -D -m 0644 packaging/default/irqspread $(DEFAULT_CONF)"; \
+		install -D -m 0644 packaging/default/irqspread '$(DEFAULT_CONF)'; \
+	fi
+
+install-tsqtop:
+	$(MAKE) -C tools/tsqtop install DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)'
 
 # An existing modprobe.d/tsqsteal.conf that differs from ours is the
 # administrator's: it is kept.
@@ -121,10 +156,19 @@ install-data:
 uninstall:
 	$(if $(SKIP_MODULE),,rm -f '$(MODDIR)/tsqsteal.ko')
 	$(if $(SKIP_MODULE)$(DESTDIR),,depmod -a '$(KVER)')
-	rm -f '$(DESTDIR)$(PREFIX)/sbin/irqspread' '$(DESTDIR)$(PREFIX)/share/man/man8/irqspread.8' \
-		'$(DESTDIR)$(PREFIX)/share/man/man4/tsqsteal.4' '$(LOAD_EXAMPLE)'
+	rm -f '$(DESTDIR)$(SBINDIR)/irqspread' '$(DESTDIR)$(PREFIX)/share/man/man8/irqspread.8' \
+		'$(DESTDIR)$(SBINDIR)/tsqtop' '$(DESTDIR)$(PREFIX)/share/man/man8/tsqtop.8' \
+		'$(DESTDIR)$(PREFIX)/share/man/man4/tsqsteal.4' '$(LOAD_EXAMPLE)' \
+		$(foreach u,$(UNITS),'$(DESTDIR)$(UNITDIR)/$(u)') \
+		'$(DESTDIR)$(LIBEXECDIR)/irqspread-unit' '$(DESTDIR)$(UDEVRULESDIR)/60-irqspread.rules'
 	for d in '$(DESTDIR)$(DOCDIR)/examples/modules-load.d' '$(DESTDIR)$(DOCDIR)/examples' \
-		'$(DESTDIR)$(DOCDIR)'; do [ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; done
+		'$(DESTDIR)$(DOCDIR)' '$(DESTDIR)$(LIBEXECDIR)'; do \
+		[ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; done
+	@if cmp -s packaging/default/irqspread '$(DEFAULT_CONF)'; then \
+		echo "rm -f $(DEFAULT_CONF)"; rm -f '$(DEFAULT_CONF)'; \
+	elif [ -e '$(DEFAULT_CONF)' ]; then \
+		echo "uninstall: kept $(DEFAULT_CONF): it was edited"; \
+	fi
 	@if cmp -s packaging/modprobe.d/tsqsteal.conf '$(MODPROBE_CONF)'; then \
 		echo "rm -f $(MODPROBE_CONF)"; rm -f '$(MODPROBE_CONF)'; \
 	elif [ -e '$(MODPROBE_CONF)' ]; then \
@@ -164,7 +208,7 @@ DEB_DIR := build/deb
 DEB_TREE = $(DEB_DIR)/tsqsteal-$(VERSION)
 DEB_FILES := Makefile VERSION module/*.[ch] module/Kbuild module/Makefile \
 	tools/irqspread/*.[ch] tools/irqspread/Makefile docs/tsqsteal.4 docs/irqspread.8 \
-	packaging debian
+	tools/tsqtop/*.[ch] tools/tsqtop/Makefile docs/tsqtop.8 packaging debian
 DEB_HOST := $(shell dpkg --print-architecture 2>/dev/null)
 DEB_CROSS := $(filter-out $(DEB_HOST),$(ARCH))
 
@@ -186,6 +230,7 @@ endif
 clean:
 	rm -rf build
 	-$(MAKE) -C tools/irqspread clean
+	-$(MAKE) -C tools/tsqtop clean
 	rm -f module/*.o module/*.ko module/*.mod module/*.mod.c module/.*.cmd \
 		module/Module.symvers module/modules.order
 
@@ -193,5 +238,5 @@ distclean: clean
 	rm -rf $${TSQ_CACHE:-$$HOME/.cache/tsqsteal} results
 
 .PHONY: all module tools test check soak mutate bench fuzz clean distclean \
-	install install-module install-tools install-data uninstall \
+	install install-module install-tools install-irqspread install-tsqtop install-data uninstall \
 	dkms-src dkms-install dkms-uninstall deb

@@ -4,8 +4,10 @@
 # temp dir and installs into staging trees only: nothing on the host
 # changes, no kernel headers are needed, nothing is loaded.
 #   make install / uninstall with a stand-in tsqsteal.ko (DESTDIR)
-#   make deb: both packages, their files, control data, maintainer
-#   scripts and conffile, lintian; make deb ARCH=arm64
+#   irqspread's units and udev rule (tests/pkg-units.sh): systemd-analyze
+#   verify, a udev rules syntax check, irqspread-unit on a fixture
+#   make deb: the three packages, their files, control data, maintainer
+#   scripts and conffiles, lintian; make deb ARCH=arm64
 #   dkms itself on the packaged dkms.conf: which kernels it builds for
 #   tsqsteal(4): mandoc and groff clean, every parameter documented
 set -uo pipefail
@@ -45,24 +47,42 @@ objcopy -I binary -O elf64-x86-64 -B i386:x86-64 \
 	--rename-section .data=.modinfo,contents,alloc,load,readonly,data "$tmp/modinfo" "$tmp/tsqsteal.ko"
 
 root=$tmp/root
-want_root="etc/modprobe.d/tsqsteal.conf
+units="irqspread-check.service
+irqspread-check.timer
+irqspread-reapply@.service
+irqspread.service"
+want_root=$(sort <<EOF
+etc/default/irqspread
+etc/modprobe.d/tsqsteal.conf
 lib/modules/$kver/updates/tsqsteal.ko
+$(echo "$units" | sed 's|^|lib/systemd/system/|')
+lib/udev/rules.d/60-irqspread.rules
+usr/libexec/irqspread/irqspread-unit
 usr/sbin/irqspread
+usr/sbin/tsqtop
 usr/share/doc/tsqsteal/examples/modules-load.d/tsqsteal.conf
 usr/share/man/man4/tsqsteal.4
-usr/share/man/man8/irqspread.8"
+usr/share/man/man8/irqspread.8
+usr/share/man/man8/tsqtop.8
+EOF
+)
 if mk install DESTDIR="$root" KO="$tmp/tsqsteal.ko"; then
 	tap_ok "install: make install DESTDIR KO=stand-in exits 0"
 else
 	tap_fail "install: make install DESTDIR KO=stand-in exits 0" "$(mklog)"
 fi
-same "install: exactly the six expected files, module under the stand-in's vermagic ($kver)" \
+same "install: exactly the $(echo "$want_root" | wc -l) expected files, module under the stand-in's vermagic ($kver)" \
 	"$want_root" "$(files "$root" 2>/dev/null)"
 modes=$(cd "$root" 2>/dev/null && stat -c '%a %n' $want_root 2>&1)
-same "install: irqspread 0755, the rest 0644" \
-	"$(for f in $want_root; do case $f in */sbin/*) echo "755 $f" ;; *) echo "644 $f" ;; esac; done)" "$modes"
+same "install: irqspread, tsqtop, irqspread-unit 0755, the rest 0644" \
+	"$(for f in $want_root; do case $f in */sbin/* | */libexec/*) echo "755 $f" ;; *) echo "644 $f" ;; esac; done)" "$modes"
 check "install: the module installed is the one given as KO" cmp "$tmp/tsqsteal.ko" "$root/lib/modules/$kver/updates/tsqsteal.ko"
 check "install: the installed irqspread runs (--help)" "$root/usr/sbin/irqspread" --help
+check "install: the installed tsqtop runs (--help)" "$root/usr/sbin/tsqtop" --help
+unit_paths=$(grep -h '^Exec' "$root"/lib/systemd/system/* 2>/dev/null | sed -E 's/^[A-Za-z]+=([^ ]*).*/\1/' | sort -u | tr '\n' ' ')
+bin_line=$(grep '^bin=' "$root/usr/libexec/irqspread/irqspread-unit" 2>/dev/null)
+same "install: the units run PREFIX's irqspread-unit (and sleep), which runs PREFIX's irqspread" \
+	"/bin/sleep /usr/libexec/irqspread/irqspread-unit |bin=\${IRQSPREAD_BIN:-/usr/sbin/irqspread}" "$unit_paths|$bin_line"
 
 # depmod only on the live system; make -n shows the recipe, runs nothing.
 dry_live=$(make -C "$top" -n --no-print-directory install KO="$tmp/tsqsteal.ko" 2>&1 | grep depmod)
@@ -88,27 +108,36 @@ else
 	tap_fail "uninstall: removes every installed file (only empty directories left)" "$(mklog)" "left: ${left:-}"
 fi
 
-# An administrator's modprobe.d file is neither overwritten nor removed.
+# An administrator's modprobe.d and default files are neither
+# overwritten nor removed.
 mk install DESTDIR="$root" SKIP_MODULE=1
 echo "options tsqsteal policy=home" >>"$root/etc/modprobe.d/tsqsteal.conf"
+echo "IRQSPREAD_POLICY=irq-only" >>"$root/etc/default/irqspread"
 cp "$root/etc/modprobe.d/tsqsteal.conf" "$tmp/edited.conf"
+cp "$root/etc/default/irqspread" "$tmp/edited.default"
 mk install DESTDIR="$root" SKIP_MODULE=1 && mk uninstall DESTDIR="$root" SKIP_MODULE=1
 if cmp -s "$tmp/edited.conf" "$root/etc/modprobe.d/tsqsteal.conf" &&
-	[ "$(files "$root")" = "etc/modprobe.d/tsqsteal.conf" ]; then
-	tap_ok "install/uninstall: an edited modprobe.d/tsqsteal.conf is kept by both, nothing else left"
+	cmp -s "$tmp/edited.default" "$root/etc/default/irqspread" &&
+	[ "$(files "$root")" = "etc/default/irqspread
+etc/modprobe.d/tsqsteal.conf" ]; then
+	tap_ok "install/uninstall: edited modprobe.d/tsqsteal.conf and default/irqspread are kept by both, nothing else left"
 else
-	tap_fail "install/uninstall: an edited modprobe.d/tsqsteal.conf is kept by both, nothing else left" \
+	tap_fail "install/uninstall: edited modprobe.d/tsqsteal.conf and default/irqspread are kept by both, nothing else left" \
 		"$(mklog)" "left: $(files "$root")"
 fi
+
+# shellcheck source=tests/pkg-units.sh
+. "$here/pkg-units.sh"
 
 # ---- make deb ----
 deb=$tmp/deb
 dkms_deb=$deb/tsqsteal-dkms_${version}_all.deb
 irq_deb=$deb/irqspread_${version}_amd64.deb
-if mk deb DEB_DIR="$deb" && [ -f "$dkms_deb" ] && [ -f "$irq_deb" ]; then
-	tap_ok "deb: make deb builds tsqsteal-dkms_${version}_all.deb and irqspread_${version}_amd64.deb"
+top_deb=$deb/tsqtop_${version}_amd64.deb
+if mk deb DEB_DIR="$deb" && [ -f "$dkms_deb" ] && [ -f "$irq_deb" ] && [ -f "$top_deb" ]; then
+	tap_ok "deb: make deb builds tsqsteal-dkms_${version}_all.deb, irqspread_${version}_amd64.deb and tsqtop_${version}_amd64.deb"
 else
-	tap_fail "deb: make deb builds tsqsteal-dkms_${version}_all.deb and irqspread_${version}_amd64.deb" "$(mklog)"
+	tap_fail "deb: make deb builds tsqsteal-dkms_${version}_all.deb, irqspread_${version}_amd64.deb and tsqtop_${version}_amd64.deb" "$(mklog)"
 fi
 debfiles() { dpkg-deb -c "$1" 2>/dev/null | awk '$1 !~ /^d/ { sub(/^\.\//, "", $6); print $6 }' | sort; }
 
@@ -125,15 +154,28 @@ EOF
 )
 same "deb: tsqsteal-dkms holds exactly the module sources, dkms.conf, tsqsteal.4, modprobe.d and doc files" \
 	"$want_dkms" "$(debfiles "$dkms_deb")"
-same "deb: irqspread holds exactly irqspread, irqspread.8, copyright and changelog" \
-	"usr/sbin/irqspread
+same "deb: irqspread holds exactly irqspread, irqspread.8, the units, udev rule, irqspread-unit, default/irqspread, doc files, lintian override" \
+	"$(sort <<EOF
+etc/default/irqspread
+$(echo "$units" | sed 's|^|lib/systemd/system/|')
+lib/udev/rules.d/60-irqspread.rules
+usr/libexec/irqspread/irqspread-unit
+usr/sbin/irqspread
 usr/share/doc/irqspread/changelog.gz
 usr/share/doc/irqspread/copyright
-usr/share/man/man8/irqspread.8.gz" "$(debfiles "$irq_deb")"
+usr/share/lintian/overrides/irqspread
+usr/share/man/man8/irqspread.8.gz
+EOF
+)" "$(debfiles "$irq_deb")"
+same "deb: tsqtop holds exactly tsqtop, tsqtop.8, copyright and changelog" \
+	"usr/sbin/tsqtop
+usr/share/doc/tsqtop/changelog.gz
+usr/share/doc/tsqtop/copyright
+usr/share/man/man8/tsqtop.8.gz" "$(debfiles "$top_deb")"
 
 field() { dpkg-deb -f "$1" "$2" 2>/dev/null; }
-same "deb: both packages' version is VERSION ($version), through the generated changelog" \
-	"$version $version" "$(field "$dkms_deb" Version) $(field "$irq_deb" Version)"
+same "deb: the three packages' version is VERSION ($version), through the generated changelog" \
+	"$version $version $version" "$(field "$dkms_deb" Version) $(field "$irq_deb" Version) $(field "$top_deb" Version)"
 dep=$(field "$irq_deb" Depends)
 if [[ $dep =~ libjson-c5\ \(\>=\ [0-9.]+\) && $dep =~ libc6\ \(\>= ]] && [ "$(field "$irq_deb" Architecture)" = amd64 ]; then
 	tap_ok "deb: irqspread depends on libjson-c5 and libc6 through shlibs ($dep)"
@@ -147,9 +189,17 @@ else
 	tap_fail "deb: tsqsteal-dkms is Architecture: all and depends on dkms" "Depends: $dep"
 fi
 
-mkdir -p "$tmp/x/dkms" "$tmp/x/irq"
+mkdir -p "$tmp/x/dkms" "$tmp/x/irq" "$tmp/x/tsqtop"
 dpkg-deb -R "$dkms_deb" "$tmp/x/dkms" 2>/dev/null
 dpkg-deb -R "$irq_deb" "$tmp/x/irq" 2>/dev/null
+dpkg-deb -R "$top_deb" "$tmp/x/tsqtop" 2>/dev/null
+same "deb: /etc/default/irqspread is irqspread's only conffile; tsqtop has none" \
+	"/etc/default/irqspread|" "$(cat "$tmp/x/irq/DEBIAN/conffiles" 2>&1)|$(cat "$tmp/x/tsqtop/DEBIAN/conffiles" 2>/dev/null)"
+check "deb: the packaged default/irqspread is the source tree's" \
+	cmp "$top/packaging/default/irqspread" "$tmp/x/irq/etc/default/irqspread"
+check "deb: the packaged udev rule and timer are the source tree's" \
+	sh -c "cmp '$top/packaging/udev/60-irqspread.rules' '$tmp/x/irq/lib/udev/rules.d/60-irqspread.rules' &&
+		cmp '$top/packaging/systemd/irqspread-check.timer' '$tmp/x/irq/lib/systemd/system/irqspread-check.timer'"
 x=$tmp/x/dkms
 same "deb: /etc/modprobe.d/tsqsteal.conf is tsqsteal-dkms's only conffile" \
 	"/etc/modprobe.d/tsqsteal.conf" "$(cat "$x/DEBIAN/conffiles" 2>&1)"
@@ -169,13 +219,34 @@ same "deb: the conffile has a commented options line for each parameter of main.
 # dh_dkms's scripts run dkms (build and install the module, or skip an
 # untested kernel); none loads it.
 scripts=$(for f in "$tmp"/x/*/DEBIAN/{pre,post}{inst,rm}; do [ ! -e "$f" ] || echo "${f#"$tmp"/x/}"; done | sort | tr '\n' ' ')
-loads=$(grep -lE 'modprobe|insmod|modules-load|systemctl' "$tmp"/x/*/DEBIAN/{pre,post}{inst,rm} 2>/dev/null)
-if [ "$scripts" = "dkms/DEBIAN/postinst dkms/DEBIAN/prerm " ] && grep -q /usr/lib/dkms/common.postinst "$x/DEBIAN/postinst" &&
+loads=$(grep -lE 'modprobe|insmod|modules-load|systemctl' "$tmp"/x/dkms/DEBIAN/{pre,post}{inst,rm} 2>/dev/null)
+if [ "$scripts" = "dkms/DEBIAN/postinst dkms/DEBIAN/prerm irq/DEBIAN/postinst irq/DEBIAN/postrm irq/DEBIAN/prerm " ] &&
+	grep -q /usr/lib/dkms/common.postinst "$x/DEBIAN/postinst" &&
 	grep -q 'dkms remove' "$x/DEBIAN/prerm" && [ -z "$loads" ]; then
-	tap_ok "deb: maintainer scripts are dh_dkms's postinst and prerm only; none loads the module"
+	tap_ok "deb: tsqsteal-dkms's scripts are dh_dkms's postinst and prerm, none loads the module; tsqtop has none"
 else
-	tap_fail "deb: maintainer scripts are dh_dkms's postinst and prerm only; none loads the module" \
+	tap_fail "deb: tsqsteal-dkms's scripts are dh_dkms's postinst and prerm, none loads the module; tsqtop has none" \
 		"scripts: $scripts" "loading: $loads"
+fi
+# Installing or upgrading irqspread enables, starts or stops nothing (a
+# unit enabled before an upgrade stays enabled: the postinst's only
+# "enable"s are dh_installsystemd's under "was-enabled", itself under
+# "debian-installed", which a first install is not; without --no-enable
+# "was-enabled" stands alone and is true on a first install); only
+# removal stops the service, which restores what it saved.
+ix=$tmp/x/irq/DEBIAN
+acts=$(grep -hE 'deb-systemd-invoke|systemctl|deb-systemd-helper (--quiet )?enable|irqspread (apply|restore)' "$ix/postinst" "$ix/postrm" |
+	grep -vE "daemon-reload|^[[:space:]]*deb-systemd-helper enable '[^']*' >/dev/null \|\| true$")
+enables=$(grep -c 'deb-systemd-helper enable' "$ix/postinst")
+guards=$(grep -c 'deb-systemd-helper --quiet was-enabled' "$ix/postinst")
+installed=$(grep -c 'if deb-systemd-helper debian-installed' "$ix/postinst")
+if [ -z "$acts" ] && [ "$enables" = "$guards" ] && [ "$guards" = "$installed" ] && [ ! -e "$ix/preinst" ] &&
+	grep -q '^if \[ "\$1" = remove \] .*is-active irqspread.service; then$' "$ix/prerm" &&
+	! grep -qE 'deb-systemd-invoke (start|restart)' "$ix/prerm"; then
+	tap_ok "deb: irqspread's scripts enable and start nothing, stop nothing on upgrade; prerm stops irqspread.service on remove only"
+else
+	tap_fail "deb: irqspread's scripts enable and start nothing, stop nothing on upgrade; prerm stops irqspread.service on remove only" \
+		"actions: $acts" "enable lines $enables, was-enabled guards $guards, debian-installed guards $installed" "preinst: $(head -n 8 "$ix/preinst" 2>&1)"
 fi
 
 # grep without -q: under pipefail an early exit would fail ldd.
@@ -187,11 +258,18 @@ else
 	tap_fail "deb: the packaged irqspread runs against the system's libjson-c.so.5; -V says $version" \
 		"$("$irq" -V 2>&1)" "$(ldd "$irq" 2>&1)"
 fi
+tq=$tmp/x/tsqtop/usr/sbin/tsqtop
+dep=$(field "$top_deb" Depends)
+if [ "$("$tq" -V 2>&1)" = "tsqtop $version" ] && [[ $dep =~ libc6\ \(\>= && ! $dep =~ json ]]; then
+	tap_ok "deb: the packaged tsqtop runs, -V says $version; it depends on libc6, not json-c ($dep)"
+else
+	tap_fail "deb: the packaged tsqtop runs, -V says $version; it depends on libc6, not json-c" "$("$tq" -V 2>&1)" "Depends: $dep"
+fi
 
 if out=$(lintian -I --fail-on error,warning,info "$deb/tsqsteal_${version}_amd64.changes" 2>&1); then
-	tap_ok "deb: lintian (errors, warnings, info) passes on both packages"
+	tap_ok "deb: lintian (errors, warnings, info) passes on the three packages"
 else
-	tap_fail "deb: lintian (errors, warnings, info) passes on both packages" "$out"
+	tap_fail "deb: lintian (errors, warnings, info) passes on the three packages" "$out"
 fi
 
 # ---- DKMS: the packaged dkms.conf, read by dkms itself ----
@@ -233,7 +311,14 @@ fi
 
 # ---- arm64: irqspread cross-built ----
 arm_deb=$deb/irqspread_${version}_arm64.deb
+arm_top=$deb/tsqtop_${version}_arm64.deb
 if mk deb DEB_DIR="$deb" ARCH=arm64 && [ -f "$arm_deb" ]; then
+	elf=$(dpkg-deb --fsys-tarfile "$arm_top" 2>/dev/null | tar -xOf - ./usr/sbin/tsqtop 2>/dev/null | file -b -)
+	if [[ $elf == *"ARM aarch64"* ]]; then
+		tap_ok "deb: make deb ARCH=arm64 cross-builds tsqtop: aarch64 ELF"
+	else
+		tap_fail "deb: make deb ARCH=arm64 cross-builds tsqtop: aarch64 ELF" "$elf"
+	fi
 	elf=$(dpkg-deb --fsys-tarfile "$arm_deb" | tar -xOf - ./usr/sbin/irqspread | file -b -)
 	dep=$(field "$arm_deb" Depends)
 	if [[ $elf == *"ARM aarch64"* && $dep =~ libjson-c5\ \(\>= && $dep =~ libc6\ \(\>= ]]; then
@@ -247,7 +332,7 @@ else
 fi
 
 # ---- tsqsteal(4) ----
-check "man: mandoc -T lint clean on tsqsteal.4 and irqspread.8" mandoc -T lint "$top/docs/tsqsteal.4" "$top/docs/irqspread.8"
+check "man: mandoc -T lint clean on tsqsteal.4, irqspread.8 and tsqtop.8" mandoc -T lint "$top/docs/tsqsteal.4" "$top/docs/irqspread.8" "$top/docs/tsqtop.8"
 page=$(MANWIDTH=80 man --warnings -l "$top/docs/tsqsteal.4" 2>"$tmp/groff.err")
 missing=$(for p in $params allow_untested_kernel; do grep -q "^       $p (default" <<<"$page" || echo "$p"; done)
 if [ ! -s "$tmp/groff.err" ] && [ -z "$missing" ]; then

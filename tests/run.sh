@@ -2,8 +2,8 @@
 # tests/run.sh: every test, one TAP stream, ending "N passed, N failed".
 #   1. host packages (apt, says what it installs)
 #   2. static checks (tests/check.sh)
-#   3. host unit tests of the userland code (irqspread, bench), and of
-#      make install/uninstall and the .debs (tests/pkg.sh)
+#   3. host unit tests of the userland code (irqspread, tsqtop, bench), and
+#      of make install/uninstall, the units and the .debs (tests/pkg.sh)
 #   4. the VM matrix (tests/vm/run.sh)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +37,10 @@ sub "static checks" "$here/check.sh"
 if [ -f "$top/tools/irqspread/Makefile" ]; then
 	phase "irqspread unit tests"
 	tap_suite "irqspread unit tests" make -s -C "$top/tools/irqspread" test
+fi
+if [ -f "$top/tools/tsqtop/Makefile" ]; then
+	phase "tsqtop unit tests"
+	tap_suite "tsqtop unit tests" make -s -C "$top/tools/tsqtop" test
 fi
 if [ -x "$top/bench/test.sh" ]; then
 	phase "bench unit tests"
