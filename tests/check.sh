@@ -4,7 +4,7 @@
 #   sparse (C=2) and W=1 builds of module/ for the bookworm 6.1 kernel
 #   (the VM matrix builds every cell the same way)
 #   ShellCheck on every shell file
-#   cppcheck and clang-tidy on tools/ (through the tools' own check target)
+#   cppcheck and clang-tidy on tools/ (through the tools' own check targets)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -73,6 +73,13 @@ if [ -f "$top/tools/irqspread/Makefile" ]; then
 		tap_ok "check: cppcheck and clang-tidy clean on tools/irqspread"
 	else
 		tap_fail "check: cppcheck and clang-tidy clean on tools/irqspread" "$(echo "$out" | tail -n 20)"
+	fi
+fi
+if [ -f "$top/tools/tsqtop/Makefile" ]; then
+	if out=$(make -s -C "$top/tools/tsqtop" check 2>&1); then
+		tap_ok "check: cppcheck and clang-tidy clean on tools/tsqtop"
+	else
+		tap_fail "check: cppcheck and clang-tidy clean on tools/tsqtop" "$(echo "$out" | tail -n 20)"
 	fi
 fi
 for f in "$top"/bench/*.c; do

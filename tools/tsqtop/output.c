@@ -192,7 +192,6 @@ void report_json(FILE *f, const struct report *r)
 	for (int i = 0; i < st->ncpus; i++) {
 		int cpu = st->cpu[i], n = 0;
 		double pct = sirq_pct(r, i);
-		const char *w;
 
 		fprintf(f, "%s{\"cpu\":%d,\"softirq_pct\":", i ? "," : "", cpu);
 		if (pct < 0)
@@ -205,6 +204,8 @@ void report_json(FILE *f, const struct report *r)
 				fprintf(f, "%s\"%s\":%" PRIu64, n++ ? "," : "", si->kind[k], d);
 		fputc('}', f);
 		if (r->has_tq && tsq_row(tq, cpu) >= 0) {
+			const char *w;
+
 			n = 0;
 			fputs(",\"tsqsteal\":{", f);
 			for (int c = 0; c < tq->ncols; c++)

@@ -90,7 +90,7 @@ int parse_softirqs(const char *buf, size_t len, struct softirqs *s, char *err, s
 	if (!next_line(&l))
 		return errf(err, errlen, "softirqs: empty");
 	for (tok = strtok_r(l.line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-		if (strncmp(tok, "CPU", 3) || parse_cpu(tok + 3, &s->cpu[s->ncols]))
+		if (strncmp(tok, "CPU", 3) != 0 || parse_cpu(tok + 3, &s->cpu[s->ncols]))
 			return errf(err, errlen, "softirqs: line 1: '%.20s' is not CPUn", tok);
 		if (++s->ncols >= MAX_CPUS)
 			return errf(err, errlen, "softirqs: more than %d CPUs", MAX_CPUS);
@@ -151,7 +151,7 @@ int parse_cpustat(const char *buf, size_t len, struct cpustat *s, char *err, siz
 		int n = 0, cpu;
 
 		tok = strtok_r(l.line, " \t", &save);
-		if (!tok || strncmp(tok, "cpu", 3) || !tok[3])
+		if (!tok || strncmp(tok, "cpu", 3) != 0 || !tok[3])
 			continue;	/* the "cpu" total and the other lines */
 		if (parse_cpu(tok + 3, &cpu))
 			return errf(err, errlen, "stat: line %d: '%.20s' is not cpuN", l.no, tok);
@@ -183,7 +183,7 @@ int parse_tsqstats(const char *buf, size_t len, struct tsqstats *t, char *err, s
 
 	memset(t, 0, sizeof(*t));
 	tok = next_line(&l) ? strtok_r(l.line, " \t", &save) : NULL;
-	if (!tok || strcmp(tok, "cpu"))
+	if (!tok || strcmp(tok, "cpu") != 0)
 		return errf(err, errlen, "stats: line 1 is not a header starting with 'cpu'");
 	while ((tok = strtok_r(NULL, " \t", &save))) {
 		if (t->ncols == MAX_COLS)
