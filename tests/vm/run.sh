@@ -267,19 +267,21 @@ run_cell() {
 		return
 	fi
 
+	echo "# $label: fetch, builds and guest image took $((SECONDS - cell_t0))s"
 	local kcfg
 	kcfg=$(dirname "$VMLINUZ")/config-$KVER
 	[ -f "$kcfg" ] || kcfg=$MODDIR/config     # sid: beside the modules
 	klog_setup "$kcfg"
 	VM_APPEND="$(debug_append "$kcfg") ${TSQ_VM_APPEND:-}"
-	if ! vm_start "$dir" "$log"; then
-		tap_fail "$label: guest boots" "$(tail -n 50 "$log/console.log")"
+	local t_boot=$SECONDS
+	if ! vm_boot "$dir" "$log"; then
+		tap_fail "$label: guest boots (2 tries)" "$(tail -n 50 "$log/console.log")"
 		vm_stop
 		return
 	fi
 	export CELL=$label     # cell.env, sourced by vm_start, names the kernel cell only
 	export VM_NS VM_PID VM_CONSOLE
-	tap_ok "$label: guest boots ($VM_ACCEL, $VM_CPUS vCPUs, $VM_NIC, ${VM_BOOT_SECONDS}s; $VM_APPEND)"
+	tap_ok "$label: guest boots ($VM_ACCEL, $VM_CPUS vCPUs, $VM_NIC, ${VM_BOOT_SECONDS}s, boot $VM_BOOTS of 2; $VM_APPEND)"
 	echo "ACCEL=$VM_ACCEL" >>"$log/cell.env"
 	KLOG_OFF=0
 	TAINT_LAST=0
@@ -290,6 +292,7 @@ run_cell() {
 	guest "for i in \$(awk -F: '/eth0/ { gsub(/ /, \"\", \$1); print \$1 }' /proc/interrupts); do
 		echo $IRQ_CPUS > /proc/irq/\$i/smp_affinity_list; done" >/dev/null
 	klog_step boot
+	echo "# $label: boot to first scenario took $((SECONDS - t_boot))s"
 
 	# The igb cell is there for the NIC: what does not depend on it (load
 	# and parameter checks, starvation, hotplug, reliability) runs on the e1000e cells,
@@ -332,21 +335,26 @@ run_cell() {
 			rest_failed="the guest died in an earlier scenario"
 			continue
 		fi
-		local r
+		local r t_reset=$SECONDS
 		if ! r=$(guest_reset 2>&1); then
 			tap_fail "$label: $sn: guest state reset after the scenario" "$r"
 		elif [ -n "$r" ]; then
 			tap_fail "$label: $sn: scenario left the guest as it found it" "$r"
 		fi
 		klog_step "$sn"
+		echo "# $label: reset and log scan after $sn took $((SECONDS - t_reset))s"
 	done
 
 	if [ -n "$selftest_here" ] && vm_alive; then
+		local t_self=$SECONDS
 		selftest
+		echo "# $label: selftest took $((SECONDS - t_self))s"
 		SELFTEST_DONE=1
 	fi
 	guest dmesg >"$log/dmesg.log" 2>&1 || true
+	local t_stop=$SECONDS
 	vm_stop
+	echo "# $label: guest stopped in $((SECONDS - t_stop))s"
 }
 
 for cell in $MATRIX; do

@@ -52,6 +52,8 @@ apt_run() {
 		-o Dir::State::Lists="$d/lists" \
 		-o Dir::State::status="$d/status" \
 		-o Dir::Cache="$d/cache" \
+		-o Dir::Cache::pkgcache="$d/cache/pkgcache.bin" \
+		-o Dir::Cache::srcpkgcache="$d/cache/srcpkgcache.bin" \
 		-o APT::Architecture="$arch" -o APT::Architectures="$arch" \
 		-o Acquire::Check-Valid-Until=false \
 		-o Acquire::Languages=none \

@@ -281,3 +281,10 @@ delta() {
 cpus_of() {
 	awk 'NR > 1 && $1 != "total" { print $1 }' "$1"
 }
+
+# part NAME: starts a timed part of a scenario and prints how long the
+# previous one took (what make test's time goes to); "part" alone ends.
+part() {
+	[ -n "${PART:-}" ] && echo "# $CELL: $PART took $((SECONDS - PART_T0))s"
+	PART=${1:-} PART_T0=$SECONDS
+}

@@ -41,6 +41,7 @@ bg_wait() {
 }
 
 # --- parameter storm -------------------------------------------------
+part "parameter storm"
 check "$CELL: storm: insmod" tsq_load policy=spread
 guest "rm -f /tmp/storm.done; ( n=\$(( $T_STORM * 10 / 3 )); i=0
 	while [ \$i -lt \$n ]; do
@@ -68,6 +69,7 @@ check_shown "$CELL: storm: every queued socket was handed back" tsq_accounted
 check "$CELL: storm: rmmod" tsq_unload
 
 # --- rmmod racing a parameter writer ---------------------------------
+part "rmmod racing a parameter writer"
 fails=0
 for i in 1 2 3 4 5; do
 	tsq_load policy=spread >/dev/null || { fails=$((fails + 1)); continue; }
@@ -84,13 +86,14 @@ check "$CELL: rmmod racing parameter writes, 5 times under flows: every rmmod do
 check "$CELL: module gone after the races" guest "! test -d /sys/module/tsqsteal"
 
 # --- insmod under traffic --------------------------------------------
+part "insmod under traffic"
 # wrk keeps traffic going for the whole cycle (a 2 MiB batch alone ended
 # before the module took any on 7/amd64); the batch checks the bytes.
 fails=0
 for i in 1 2 3; do
-	wrk_run 5 32 1m.bin >/dev/null &
+	wrk_run 4 32 1m.bin >/dev/null &
 	wp=$!
-	bg_bulk 32 2m.bin
+	bg_bulk 16 mid.bin
 	sleep 0.3
 	e=NA
 	if tsq_load policy=spread >/dev/null; then
@@ -111,6 +114,7 @@ done
 check "$CELL: insmod under flows then rmmod, 3 times: took work, flows intact ($fails failures)" test "$fails" -eq 0
 
 # --- idle insmod/rmmod cycles, then nothing left ---------------------
+part "idle insmod/rmmod cycles"
 leftovers() {
 	guest "tr=/sys/kernel/tracing; [ -d \$tr ] || tr=/sys/kernel/debug/tracing
 		grep -l tsq \$tr/enabled_functions 2>/dev/null && echo ftrace: \$(grep tsq \$tr/enabled_functions)
@@ -134,9 +138,10 @@ check "$CELL: $T_IDLE_CYCLES idle insmod/rmmod cycles: all done, nothing left ($
 	test "$fails" -eq 0 -a -z "$left" -a "$((p1 - p0))" -le 64
 
 # --- hotplug: two CPUs at once, a CPU outside cpus= ------------------
+part "hotplug"
 if [ "$ncpu" -ge 4 ]; then
 	check "$CELL: hotplug: insmod cpus=0-1" tsq_load policy=spread busy_pct=0 cpus=0-1
-	bg_bulk 32 2m.bin
+	traffic_start "$S/tr" 16 mid.bin
 	sleep 1
 	check "$CELL: hotplug: CPUs 2 and 3 offline at once (3 outside cpus=)" \
 		guest "echo 0 > /sys/devices/system/cpu/cpu2/online & echo 0 > /sys/devices/system/cpu/cpu3/online; wait
@@ -147,7 +152,7 @@ if [ "$ncpu" -ge 4 ]; then
 	guest "echo 0-1 > $PARAMS/cpus" >/dev/null
 	check "$CELL: hotplug: CPUs 2 and 3 back online" \
 		guest "echo 1 > /sys/devices/system/cpu/cpu2/online; echo 1 > /sys/devices/system/cpu/cpu3/online"
-	bg_wait "hotplug of two CPUs"
+	traffic_stop "$S/tr" "$CELL: hotplug of two CPUs: flows intact"
 	snap "$S/a"
 	check_bulk "$CELL: hotplug: flows intact after" 32
 	snap "$S/b"
@@ -159,7 +164,7 @@ fi
 f=/sys/devices/system/cpu/cpu$last/hotplug/fail
 if guest "test -w $f" >/dev/null; then
 	check "$CELL: hotplug: insmod for fail injection" tsq_load policy=spread busy_pct=0
-	bg_bulk 32 2m.bin
+	traffic_start "$S/tr" 16 mid.bin
 	sleep 1
 	# Fail the offline at the module's own state: the rollback must bring
 	# the queue back online.
@@ -167,7 +172,7 @@ if guest "test -w $f" >/dev/null; then
 	guest "echo $st > $f; echo 0 > /sys/devices/system/cpu/cpu$last/online; echo -1 > $f; true" >/dev/null
 	check "$CELL: hotplug: CPU $last still online after the injected failure" \
 		guest "test \$(cat /sys/devices/system/cpu/cpu$last/online) = 1"
-	bg_wait "hotplug with injected failure"
+	traffic_stop "$S/tr" "$CELL: hotplug with injected failure: flows intact"
 	snap "$S/a"
 	bulk 32 2m.bin >/dev/null
 	snap "$S/b"
@@ -179,6 +184,7 @@ else
 fi
 
 # --- churn and aborts ------------------------------------------------
+part "churn and aborts"
 check "$CELL: churn: insmod" tsq_load policy=spread
 client sh -c "wrk -t2 -c64 -d${T_TRAFFIC}s --timeout 10s -H 'Connection: close' http://$VM_GUEST_IP/64k.bin" >"$S/wrk.close" 2>&1
 req=$(awk '/requests in/ { print $1 }' "$S/wrk.close")
@@ -193,6 +199,7 @@ check_bulk "$CELL: churn: flows intact after 32 clients hung up mid-body" 32
 check_shown "$CELL: churn: every queued socket was handed back" tsq_accounted
 
 # --- fq + BBR --------------------------------------------------------
+part "fq + BBR"
 # No tc in the guest: the NIC driver is reloaded with fq as the default
 # qdisc, so every TX queue gets one (mq + fq), then reloaded back.
 renic() {
@@ -223,6 +230,7 @@ fi
 check "$CELL: fq + BBR: NIC back to pfifo_fast and cubic" renic pfifo_fast cubic
 
 # --- 2000 connections ------------------------------------------------
+part "2000 connections"
 guest "echo 0 > $PARAMS/busy_pct" >/dev/null
 snap "$S/a"
 client sh -c "ulimit -n 8192; wrk -t2 -c2000 -d${T_TRAFFIC}s --timeout 20s http://$VM_GUEST_IP/64k.bin" >"$S/wrk.2000" 2>&1
@@ -243,6 +251,7 @@ guest "echo 80 > $PARAMS/busy_pct" >/dev/null
 check_shown "$CELL: 2000 connections: every queued socket was handed back" tsq_accounted
 
 # --- IPv6 ------------------------------------------------------------
+part "IPv6"
 guest "echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; ip -6 addr add fd77::2/64 dev eth0" >/dev/null 2>&1
 client ip -6 addr add fd77::1/64 dev tsqtap0 nodad 2>/dev/null
 snap "$S/a"
@@ -254,10 +263,12 @@ client ip -6 addr del fd77::1/64 dev tsqtap0 2>/dev/null
 guest "ip -6 addr del fd77::2/64 dev eth0" >/dev/null 2>&1
 
 # --- memory pressure -------------------------------------------------
+part "memory pressure"
 old_mem=$(guest "cat /proc/sys/net/ipv4/tcp_mem")
 guest "echo '64 128 256' > /proc/sys/net/ipv4/tcp_mem" >/dev/null
 check_bulk "$CELL: tcp_mem at 64/128/256 pages: flows intact" 16
 guest "echo '$old_mem' > /proc/sys/net/ipv4/tcp_mem" >/dev/null
+part "memcg"
 if guest "mkdir -p /sys/fs/cgroup && (mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup) &&
 	echo +memory > /sys/fs/cgroup/cgroup.subtree_control && mkdir -p /sys/fs/cgroup/tsq &&
 	echo 48M > /sys/fs/cgroup/tsq/memory.max &&
@@ -269,13 +280,16 @@ if guest "mkdir -p /sys/fs/cgroup && (mountpoint -q /sys/fs/cgroup || mount -t c
 else
 	tap_fail "$CELL: memcg: cgroup v2 with the memory controller set up"
 fi
+part "tmpfs flood"
 bg_bulk 32 2m.bin
 guest "dd if=/dev/zero of=/tmp/flood bs=1M count=400 2>/dev/null; cat /tmp/flood >/dev/null; rm -f /tmp/flood" >/dev/null
 bg_wait "400 MiB written to and read from tmpfs meanwhile (the guest has no disk)"
 check "$CELL: memory pressure: nginx still up" guest "pidof nginx"
 check_shown "$CELL: memory pressure: every queued socket was handed back" tsq_accounted
 check "$CELL: reliability: rmmod" tsq_unload
+part "settle"
 # 2000 connections end at once: on 6.1/amd64 the guest still held 15 of
 # them ESTABLISHED 31 s later, the client gone (FINs lost under the load,
 # then retransmitted); give them 90 s.
 tcp_settle "$CELL: reliability: TCP sockets back to baseline" "$base_tcp" 90
+part
