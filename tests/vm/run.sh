@@ -22,9 +22,11 @@ MATRIX=${MATRIX:-"6.1/amd64 6.1/arm64 6.12/amd64 6.12/arm64 7/amd64 7/arm64 7/am
 # guest that stops answering long before this.
 if [ -n "${SOAK:-}" ]; then SCEN_TIMEOUT=${SCEN_TIMEOUT:-1800}; else SCEN_TIMEOUT=${SCEN_TIMEOUT:-600}; fi
 # make test's split of the two long scenarios (run_cell); soak runs both
-# on every cell.
-STARVE_CELLS=${STARVE_CELLS:-"6.1/amd64 6.12/arm64 7/amd64"}
-RELIABILITY_CELLS=${RELIABILITY_CELLS:-"6.1/arm64 6.12/amd64 7/arm64"}
+# on every cell.  Reliability moves data (165 s on an arm64 cell, 105 on
+# amd64), starvation waits out fixed windows (107 s on either): the arm64
+# cells that pay more for data take the starvation scenario.
+STARVE_CELLS=${STARVE_CELLS:-"6.1/arm64 6.12/amd64 7/arm64"}
+RELIABILITY_CELLS=${RELIABILITY_CELLS:-"6.1/amd64 6.12/arm64 7/amd64"}
 # A guest whose agent has not answered for this long is hung.
 HANG_SECONDS=${HANG_SECONDS:-90}
 export TSQ_RUN_DIR="$top/build/run"

@@ -71,7 +71,7 @@ check "$CELL: storm: rmmod" tsq_unload
 # --- rmmod racing a parameter writer ---------------------------------
 part "rmmod racing a parameter writer"
 fails=0
-for i in 1 2 3 4 5; do
+for i in $(seq "$T_CYCLES"); do
 	tsq_load policy=spread >/dev/null || { fails=$((fails + 1)); continue; }
 	bg_bulk 16 2m.bin
 	sleep 0.5
@@ -81,7 +81,7 @@ for i in 1 2 3 4 5; do
 		fails=$((fails + 1))
 	wait "$BG" || fails=$((fails + 1))
 done
-check "$CELL: rmmod racing parameter writes, 5 times under flows: every rmmod done, every flow intact ($fails failures)" \
+check "$CELL: rmmod racing parameter writes, $T_CYCLES times under flows: every rmmod done, every flow intact ($fails failures)" \
 	test "$fails" -eq 0
 check "$CELL: module gone after the races" guest "! test -d /sys/module/tsqsteal"
 
@@ -174,7 +174,7 @@ if guest "test -w $f" >/dev/null; then
 		guest "test \$(cat /sys/devices/system/cpu/cpu$last/online) = 1"
 	traffic_stop "$S/tr" "$CELL: hotplug with injected failure: flows intact"
 	snap "$S/a"
-	bulk 32 2m.bin >/dev/null
+	bulk 32 >/dev/null
 	snap "$S/b"
 	check "$CELL: hotplug: CPU $last takes work after the rollback" \
 		test "$(delta "$S/a" "$S/b" enqueued "$last")" -gt 0
