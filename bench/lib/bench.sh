@@ -119,7 +119,8 @@ bench_snapshot() {
 		cat $TSQ_STATS 2>/dev/null; echo ==sirqtime;
 		cat $TRACEFS/events/synthetic/$SIRQ_EVENT/hist 2>/dev/null
 		echo ==snmp; cat /proc/net/snmp; echo ==netstat; cat /proc/net/netstat
-		echo ==netdev; cat /proc/net/dev; echo ==end"
+		echo ==netdev; cat /proc/net/dev; echo ==softnet; cat /proc/net/softnet_stat
+		echo ==interrupts; cat /proc/interrupts; echo ==end"
 }
 
 # config_setup NAME: 0 ready, 1 failed, 2 not available here (reason on stdout).
