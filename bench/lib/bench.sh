@@ -117,7 +117,10 @@ bench_irq_cpus() {
 bench_snapshot() {
 	srv "echo ==uptime; cat /proc/uptime; echo ==stat; cat /proc/stat; echo ==softirqs; cat /proc/softirqs; echo ==tsq;
 		cat $TSQ_STATS 2>/dev/null; echo ==sirqtime;
-		cat $TRACEFS/events/synthetic/$SIRQ_EVENT/hist 2>/dev/null; echo ==end"
+		cat $TRACEFS/events/synthetic/$SIRQ_EVENT/hist 2>/dev/null
+		echo ==snmp; cat /proc/net/snmp; echo ==netstat; cat /proc/net/netstat
+		echo ==netdev; cat /proc/net/dev; echo ==softnet; cat /proc/net/softnet_stat
+		echo ==interrupts; cat /proc/interrupts; echo ==end"
 }
 
 # config_setup NAME: 0 ready, 1 failed, 2 not available here (reason on stdout).
@@ -127,6 +130,9 @@ config_setup() {
 	threaded) srv "echo 1 > /sys/class/net/$DEV/threaded" >/dev/null ;;
 	tsq-spread) srv "insmod $KO policy=spread" ;;
 	tsq-home) srv "insmod $KO policy=home" ;;
+	# The mechanism alone: redirect, queue, kick and NAPI drain, every
+	# socket on the CPU that freed it, as stock does (issue 18's control).
+	tsq-local) srv "insmod $KO policy=local" ;;
 	tsq-threaded) srv "insmod $KO policy=spread threaded=1" ;;
 	# The module's time limits are for real hardware (a deferred xmit takes
 	# microseconds); under TCG it takes ~100x longer, so a 1 ms poll limit
