@@ -112,14 +112,14 @@ guest "echo -1 > /proc/sys/kernel/sched_rt_runtime_us
 # with one shared ID, so it is found by what it does.  With cpus=$other
 # all work goes to that CPU's queue, and only its kthread gains CPU time;
 # it is pinned there, every other one to the IRQ CPU.
-kt_ticks() {
+kt_time() {
 	guest "ps -o pid,args | awk '\$2 ~ /^\\[napi\\/tsqsteal-[0-9]+\\]\$/ { print \$1 }' |
-		while read -r p; do set -- \$(cut -d')' -f2 /proc/\$p/stat); echo \$p \$((\${12} + \${13})); done"
+		while read -r p; do read -r ns _ </proc/\$p/schedstat; echo \$p \$ns; done"
 }
 guest "echo $other > $PARAMS/cpus" >/dev/null
-kt_ticks >"$S.t1"
+kt_time >"$S.t1"
 wrk_run 3 32 1m.bin >/dev/null
-kt_ticks >"$S.t2"
+kt_time >"$S.t2"
 guest "echo 0-$((ncpu - 1)) > $PARAMS/cpus" >/dev/null
 owner=$(awk 'NR == FNR { t[$1] = $2; next } { d = $2 - t[$1]; if (d > best) { best = d; p = $1 } } END { print p }' "$S.t1" "$S.t2")
 pids=$(awk '{ print $1 }' "$S.t2" | tr '\n' ' ')
@@ -206,9 +206,9 @@ guest "echo 1 > /sys/devices/system/cpu/cpu$third/online; . /etc/tsq/guest.env
 held_base=$(tcp_inuse)
 check "$CELL: held queue: insmod threaded=1 cpus=$other budget=1, rescue off" \
 	tsq_load policy=spread busy_pct=0 threaded=1 cpus="$other" budget=1 starve_us=10000000
-kt_ticks >"$S/t1"
+kt_time >"$S/t1"
 wrk_run 2 32 1m.bin >/dev/null
-kt_ticks >"$S/t2"
+kt_time >"$S/t2"
 owner=$(awk 'NR == FNR { t[$1] = $2; next } { d = $2 - t[$1]; if (d > best) { best = d; p = $1 } } END { print p }' "$S/t1" "$S/t2")
 check "$CELL: held queue: CPU $other's NAPI kthread ($owner) SCHED_IDLE on CPU $third" \
 	guest "taskset -p $((1 << third)) $owner >/dev/null && /opt/tsq/tsqhog -i $owner"
