@@ -24,6 +24,9 @@
 # exists for.
 # SOAK=1 also reports a hog on the NIC's IRQ CPU, stock beside tsqsteal:
 # there the NIC's own completion processing starves too, whatever TSQ does.
+# Then the rescue proven (nothing else can serve the hogged queue), rmmod
+# under a hog, and a queue held full while its CPU goes offline and while
+# the module unloads ("held queue").
 
 dur=$T_STARVE
 # Throughput under a hog is measured with the kernel's own TSQ limit, not
