@@ -2,7 +2,8 @@
 # regen.py: writes tests/mutations/*.patch from the edits below, against
 # the current module/ (run it after a module change moves the context).
 # Each entry: what it breaks, the scenarios that must catch it, the
-# pattern of the failing TAP line, and (file, old, new) edits.
+# pattern of the failing TAP line, (file, old, new) edits, and for an
+# equivalent mutant (no guest schedule reaches it) the reason.
 import os, subprocess, shutil, sys
 import re
 root=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -31,7 +32,8 @@ muts = {
    [('queue.c', "\tbh_unlock_sock(sk);\n\tsock_put(sk);\nout:", "\tbh_unlock_sock(sk);\n\tif (q->stats.drained % 64)\n\t\tsock_put(sk);\nout:")]),
  'unload-no-drain': ('rmmod drops what is still queued instead of draining it.',
    '40 50', r'held queue: no socket left|rmmod cycle|handed back|TCP sockets',
-   [('queue.c', "\t\tlist_for_each_entry_safe(tp, tmp, &list, tsq_node) {\n\t\t\tlist_del(&tp->tsq_node);\n\t\t\ttsq_xmit_one(q, (struct sock *)tp);\n\t\t}\n\t\tlocal_bh_enable();", "\t\tlist_for_each_entry_safe(tp, tmp, &list, tsq_node)\n\t\t\tlist_del(&tp->tsq_node);\n\t\tlocal_bh_enable();")]),
+   [('queue.c', "\t\tlist_for_each_entry_safe(tp, tmp, &list, tsq_node) {\n\t\t\tlist_del(&tp->tsq_node);\n\t\t\ttsq_xmit_one(q, (struct sock *)tp);\n\t\t}\n\t\tlocal_bh_enable();", "\t\tlist_for_each_entry_safe(tp, tmp, &list, tsq_node)\n\t\t\tlist_del(&tp->tsq_node);\n\t\tlocal_bh_enable();")],
+   'the unload removes the redirect first and waits for an RCU-tasks grace period, which waits for the preempted task holding the queue (NAPI kthread or ksoftirqd): in every schedule tried it ran and emptied the queue before napi_disable(); reaching the final drain needs it preempted again, work left, right after its quiescent state (docs/testing.md, Mutations)'),
  'queued-not-cleared': ('The drain leaves TSQF_QUEUED set: each socket is queued once, ever.',
    '20', r'again and again',
    [('queue.c', "\tsmp_mb__before_atomic();\n\tclear_bit(TSQ_QUEUED, &sk->sk_tsq_flags);\n", "\tsmp_mb__before_atomic();\n")]),
@@ -55,7 +57,7 @@ muts = {
    [('hook.c', " | FTRACE_OPS_FL_PERMANENT,", ",")]),
 }
 os.makedirs(root+'/tests/mutations', exist_ok=True)
-for name,(desc,scen,caught,edits) in muts.items():
+for name,(desc,scen,caught,edits,*equiv) in muts.items():
     tmp='/tmp/mut-'+name
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp+'/a'); os.makedirs(tmp+'/b')
@@ -69,5 +71,7 @@ for name,(desc,scen,caught,edits) in muts.items():
     d=re.sub(r'^((?:---|\+\+\+) [^\t\n]+)\t[^\n]*$', r'\1', d, flags=re.M)
     shutil.rmtree(tmp)
     hdr=f"# {desc}\n# scenarios: {scen}\n# caught-by: {caught}\n"
+    if equiv:
+        hdr+=f"# equivalent: {equiv[0]}\n"
     open(f"{root}/tests/mutations/{name}.patch",'w').write(hdr+d)
 print('ok')

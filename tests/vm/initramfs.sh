@@ -13,7 +13,7 @@ name=${cell/\//-}
 out="$top/build/cells/$name"
 # shellcheck disable=SC1091
 . "$out/cell.env"
-nic_modules=${TSQ_NIC_MODULES:-e1000e igb virtio_net sch_fq tcp_bbr}
+nic_modules=${TSQ_NIC_MODULES:-e1000e igb virtio_net sch_fq tcp_bbr sch_netem tcp_diag}
 guest_ip=${TSQ_GUEST_IP:-10.77.0.2}
 
 rootfs=$("$here/rootfs.sh" "$ARCH")

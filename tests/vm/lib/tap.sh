@@ -20,7 +20,8 @@ tap_ok() {
 	echo "$*" >>"$TAP_DIR/pass"
 }
 
-# tap_fail DESC [DETAIL...]: details are printed as "# " lines.
+# tap_fail DESC [DETAIL...]: details are printed as "# " lines.  It returns
+# 1, so "if check ...; then" guards what only makes sense after a pass.
 tap_fail() {
 	local desc=$1
 	shift
@@ -28,6 +29,7 @@ tap_fail() {
 	echo "$desc" >>"$TAP_DIR/fail"
 	local l
 	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
+	return 1
 }
 
 tap_skip() {

@@ -12,9 +12,10 @@
 #                     module left: ftrace hook, cpuhp state, NAPI threads,
 #                     debugfs; percpu memory back where it was
 #   hotplug           two CPUs at once; a CPU outside cpus=
-#   churn and aborts  Connection: close, clients that hang up mid-body
+#   churn and aborts  Connection: close, clients that hang up mid-body,
+#                     sockets destroyed under load by ss -K
 #   fq + BBR          pacing qdisc and BBR instead of pfifo_fast/cubic
-#                     (netem needs tc, which the guest does not have)
+#   netem             loss, reordering, delay and a rate limit on eth0
 #   2000 connections  queues longer than the budget: steals happen
 #   IPv6              bulk over IPv6
 #   memory pressure   tcp_mem at its floor, nginx in a 48 MiB memcg, and
@@ -196,6 +197,22 @@ for i in $(seq 32); do
 done
 wait
 check_bulk "$CELL: churn: flows intact after 32 clients hung up mid-body" 32
+# ss -K: the admin destroys established sockets (tcp_abort) while their
+# data is in flight, so some sit in a tsqsteal queue when they die.
+snap "$S/a"
+pids=()
+for i in $(seq 16); do
+	client curl -s --max-time 30 -o /dev/null "http://$VM_GUEST_IP/blob/big.bin" &
+	pids+=($!)
+done
+sleep 1
+killed=$(guest "ss -K -Htn state established '( sport = :80 )' | wc -l")
+wait "${pids[@]}"
+snap "$S/b"
+e=$(delta "$S/a" "$S/b" enqueued total)
+check "$CELL: churn: ss -K destroyed sockets mid-transfer (${killed:-0} of 16; $e enqueued meanwhile)" \
+	test "${killed:-0}" -gt 0 -a "$e" -gt 0
+check_bulk "$CELL: churn: flows intact after ss -K" 32
 check_shown "$CELL: churn: every queued socket was handed back" tsq_accounted
 
 # --- fq + BBR --------------------------------------------------------
@@ -228,6 +245,30 @@ else
 	tap_fail "$CELL: fq + BBR: NIC reloaded with fq and BBR"
 fi
 check "$CELL: fq + BBR: NIC back to pfifo_fast and cubic" renic pfifo_fast cubic
+
+# --- netem ----------------------------------------------------------
+part "netem"
+# The guest's own egress lossy, reordered, delayed and rate-limited: the
+# module's sockets retransmit, and their skbs wait in a qdisc before the
+# NIC frees them.  RetransSegs proves netem really dropped.  /sbin/tc by
+# path: the guest's busybox sh runs its own tc applet (no netem) first.
+retrans() {
+	guest "awk '\$1 == \"Tcp:\" && \$2 ~ /^[0-9]/ { print \$13 }' /proc/net/snmp"
+}
+if check "$CELL: netem: loss 1 %, reorder 5 %, delay 2 ms, rate 200 Mbit/s on eth0" \
+	guest "/sbin/tc qdisc replace dev eth0 root netem delay 2ms loss 1% reorder 5% rate 200mbit limit 5000"; then
+	snap "$S/a"
+	r0=$(retrans)
+	check_bulk "$CELL: netem: bulk flows intact" 16 2m.bin
+	r1=$(retrans)
+	snap "$S/b"
+	e=$(delta "$S/a" "$S/b" enqueued total)
+	check "$CELL: netem: segments were lost and retransmitted (+$((r1 - r0))), the flows went through tsqsteal ($e enqueued)" \
+		test $((r1 - r0)) -gt 0 -a "$e" -gt 0
+	check_shown "$CELL: netem: every queued socket was handed back" tsq_accounted
+fi
+check "$CELL: netem: removed, eth0 back to its default qdisc" \
+	guest "/sbin/tc qdisc del dev eth0 root; ! /sbin/tc qdisc show dev eth0 | grep -q netem"
 
 # --- 2000 connections ------------------------------------------------
 part "2000 connections"
