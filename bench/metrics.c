@@ -229,3 +229,99 @@ int window_compute(const struct snapshot *a, const struct snapshot *b,
 	out->capacity_mib_s = out->busiest > 0 ? out->mib_s / out->busiest : NAN;
 	return 0;
 }
+
+/* Student's t, 0.975 quantile (two-sided 95 %), df 1..31. */
+static const double t975_table[] = {
+	12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004,
+	2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905,
+	2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899,
+	2.059539, 2.055529, 2.051831, 2.048407, 2.045230, 2.042272, 2.039513,
+};
+
+#define T975_MAX_DF ((int)(sizeof(t975_table) / sizeof(t975_table[0])))
+
+/* NaN for df < 1; above the table df 31's value (a little wide). */
+double t975(int df)
+{
+	if (df < 1)
+		return NAN;
+	return t975_table[(df < T975_MAX_DF ? df : T975_MAX_DF) - 1];
+}
+
+/* How many of the n windows belong to block r. */
+static int block_windows(const int *rep, int n, int r)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		k += rep[i] == r;
+	return k;
+}
+
+/*
+ * log(b[i] / a[j]) where a's window j is in the block of b's window i;
+ * NaN when that block has no window of a, or more than one window of
+ * either side (not a block of bench_main), or a value is not a positive
+ * finite number.
+ */
+static double block_log_ratio(const int *arep, const double *a, int na, const int *brep,
+			      const double *b, int nb, int i)
+{
+	int r = brep[i], j;
+
+	if (r <= 0 || block_windows(brep, nb, r) != 1 || block_windows(arep, na, r) != 1)
+		return NAN;
+	for (j = 0; arep[j] != r; j++)
+		;
+	if (!(a[j] > 0) || !(b[i] > 0) || isinf(a[j]) || isinf(b[i]))
+		return NAN;
+	return log(b[i] / a[j]);
+}
+
+void paired_ratio(const int *arep, const double *a, int na, const int *brep,
+		  const double *b, int nb, struct paired *p)
+{
+	double sum = 0, ss = 0, mean, half;
+
+	p->n = 0;
+	p->ratio = p->lo = p->hi = NAN;
+	for (int i = 0; i < nb; i++) {
+		double x = block_log_ratio(arep, a, na, brep, b, nb, i);
+
+		if (!isnan(x)) {
+			sum += x;
+			p->n++;
+		}
+	}
+	if (!p->n)
+		return;
+	mean = sum / p->n;
+	p->ratio = exp(mean);
+	if (p->n < 2)
+		return;
+	for (int i = 0; i < nb; i++) {
+		double x = block_log_ratio(arep, a, na, brep, b, nb, i);
+
+		if (!isnan(x))
+			ss += (x - mean) * (x - mean);
+	}
+	half = t975(p->n - 1) * sqrt(ss / (p->n - 1) / p->n);
+	p->lo = exp(mean - half);
+	p->hi = exp(mean + half);
+}
+
+const char *const verdict_names[VERDICT_N] = { "met", "missed", "not resolved" };
+
+/*
+ * A bound the ratio must reach (at_least: ratio >= bound) is met when the
+ * whole interval is on its side, missed when the whole interval is on the
+ * other, and not resolved otherwise or without an interval.
+ */
+int interval_verdict(const struct paired *p, double bound, int at_least)
+{
+	if (p->n < 2 || isnan(p->lo) || isnan(p->hi) || isnan(bound))
+		return VERDICT_OPEN;
+	if (at_least)
+		return p->lo >= bound ? VERDICT_MET : p->hi < bound ? VERDICT_MISSED : VERDICT_OPEN;
+	return p->hi <= bound ? VERDICT_MET : p->lo > bound ? VERDICT_MISSED : VERDICT_OPEN;
+}

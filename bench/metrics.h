@@ -44,4 +44,24 @@ double median(double *x, int n);
 double min_of(const double *x, int n);
 double max_of(const double *x, int n);
 
+/*
+ * Paired comparison by block (a repeat of bench_main runs every
+ * configuration once): the geometric mean of b/a over the blocks where
+ * both have a window, with a 95 % two-sided Student-t interval on the log
+ * ratios.  n = 0: ratio NaN; n = 1: ratio, no interval (lo, hi NaN).
+ */
+struct paired {
+	int n;
+	double ratio, lo, hi;
+};
+
+/* How an interval stands against a bound. */
+enum { VERDICT_MET, VERDICT_MISSED, VERDICT_OPEN, VERDICT_N };
+extern const char *const verdict_names[VERDICT_N];
+
+double t975(int df);
+void paired_ratio(const int *arep, const double *a, int na, const int *brep,
+		  const double *b, int nb, struct paired *p);
+int interval_verdict(const struct paired *p, double bound, int at_least);
+
 #endif

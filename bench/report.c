@@ -9,6 +9,7 @@
  *   report compare A.json B.json
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,11 @@ static const char *const metric_names[M_N] = {
 	"tsq_kept_local",
 };
 
+/* The figures paired against stock block by block, in report order. */
+#define PM_N 4
+static const int paired_metrics[PM_N] = { M_REQ_S, M_MIB_S, M_BULK, M_CPU_PER_MIB };
+static const char *const paired_labels[PM_N] = { "req/s", "MiB/s", "bulk MiB/s", "cpus/MiB" };
+
 /*
  * Per-CPU series, medians across repeats.  The P_SIRQ ones (traced softirq
  * time by kind, in SK_* order) are left out of report.json when no
@@ -55,12 +61,15 @@ struct config {
 	char reason[256];
 	char irq_cpus[64];
 	int nrep, ncpu;
+	int rep[MAX_REPEATS];           /* each window's block (runs.tsv REP); 0 unknown */
 	int sirq_state[MAX_REPEATS];    /* SIRQ_* of each repeat's split */
 	int sirq_ok, sirq_seen;         /* repeats with a split, with a sirqtime section */
 	double v[MAX_REPEATS][M_N];
 	double pc[MAX_REPEATS][P_N][BENCH_MAX_CPUS];
 	double med[M_N], lo[M_N], hi[M_N];
 	double pcmed[P_N][BENCH_MAX_CPUS];
+	int paired;                     /* pr[] holds ratios against stock */
+	struct paired pr[PM_N];
 };
 
 struct run {
@@ -167,6 +176,15 @@ static void window_values(const struct window *w, double *v, double pc[P_N][BENC
 	v[M_TQ_KEPT_LOCAL] = tq[TQ_KEPT_LOCAL];
 }
 
+/* runs.tsv's REP: a positive integer, else 0 (no block). */
+static int block_number(const char *s)
+{
+	char *e;
+	long n = strtol(s, &e, 10);
+
+	return e != s && !*e && n > 0 && n <= INT_MAX ? (int)n : 0;
+}
+
 /* One line of runs.tsv: CONFIG REP SUBDIR IRQ_CPUS STATUS [REASON]. */
 static int load_run(struct run *r, const char *dir, char *line)
 {
@@ -229,6 +247,10 @@ static int load_run(struct run *r, const char *dir, char *line)
 			f[2], win.sirq_state == SIRQ_DROPPED ? "dropped entries" :
 			"unusable (unparsable, one-sided or reset)");
 	window_values(&win, c->v[c->nrep], c->pc[c->nrep]);
+	c->rep[c->nrep] = block_number(f[1]);
+	if (!c->rep[c->nrep])
+		fprintf(stderr, "report: %s/%s: repeat '%s' is not a block number, left out of "
+			"the paired ratios\n", dir, f[2], f[1]);
 	c->sirq_state[c->nrep] = win.sirq_state;
 	c->sirq_ok += win.sirq_state == SIRQ_OK;
 	c->sirq_seen += win.sirq_state != SIRQ_ABSENT;
@@ -379,6 +401,101 @@ static int targets(const struct run *r, struct target *t)
 	return n;
 }
 
+/* c over base for metric m, block by block (the repeat of bench_main). */
+static void pair(const struct config *base, const struct config *c, int m, struct paired *p)
+{
+	double a[MAX_REPEATS], b[MAX_REPEATS];
+
+	for (int i = 0; i < base->nrep; i++)
+		a[i] = base->v[i][m];
+	for (int i = 0; i < c->nrep; i++)
+		b[i] = c->v[i][m];
+	paired_ratio(base->rep, a, base->nrep, c->rep, b, c->nrep, p);
+}
+
+/* Every measured configuration but stock against stock, per block. */
+static void pair_all(struct run *r)
+{
+	const struct config *stock = find_ok(r, "stock");
+
+	for (int i = 0; stock && i < r->nconf; i++) {
+		struct config *c = &r->conf[i];
+
+		if (c == stock || strcmp(c->status, "ok"))
+			continue;
+		for (int k = 0; k < PM_N; k++)
+			pair(stock, c, paired_metrics[k], &c->pr[k]);
+		c->paired = 1;
+	}
+}
+
+/*
+ * Issue 18's no-regression targets ("tsqsteal never costs throughput"),
+ * judged on the paired interval: met, missed or not resolved.
+ */
+#define MAX_PTARGETS 16
+struct ptarget {
+	char name[160];
+	const char *config, *base;
+	int metric, at_least, verdict;
+	double bound;
+	struct paired p;
+};
+
+static void add_ptarget(struct ptarget *t, int *n, const struct config *base,
+			const struct config *c, int m, double bound, int at_least)
+{
+	struct ptarget *e;
+
+	if (*n >= MAX_PTARGETS)
+		return;
+	e = &t[*n];
+	snprintf(e->name, sizeof(e->name), "%s: %s %s %.2f x %s", c->name,
+		 m == M_REQ_S ? "req/s" : "CPU per MiB", at_least ? ">=" : "<=", bound, base->name);
+	e->config = c->name;
+	e->base = base->name;
+	e->metric = m;
+	e->bound = bound;
+	e->at_least = at_least;
+	pair(base, c, m, &e->p);
+	e->verdict = interval_verdict(&e->p, bound, at_least);
+	(*n)++;
+}
+
+static int paired_targets(const struct run *r, struct ptarget *t)
+{
+	static const char *const ours[] = { "tsq-local", "tsq-spread", "tsq-home" };
+	const struct config *stock = find_ok(r, "stock");
+	const struct config *ideal = find_ok(r, "ideal"), *tideal = find_ok(r, "tsq-ideal");
+	int n = 0;
+
+	for (size_t i = 0; stock && i < sizeof(ours) / sizeof(ours[0]); i++) {
+		const struct config *c = find_ok(r, ours[i]);
+
+		if (!c)
+			continue;
+		add_ptarget(t, &n, stock, c, M_REQ_S, 0.98, 1);
+		add_ptarget(t, &n, stock, c, M_CPU_PER_MIB, 1.05, 0);
+	}
+	/* With a queue per CPU the base is ideal, the same layout without the module. */
+	if (ideal && tideal) {
+		add_ptarget(t, &n, ideal, tideal, M_REQ_S, 0.98, 1);
+		add_ptarget(t, &n, ideal, tideal, M_CPU_PER_MIB, 1.05, 0);
+	}
+	return n;
+}
+
+static struct json_object *paired_json(const struct paired *p)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "n", json_object_new_int(p->n));
+	json_object_object_add(o, "ratio", jnum(p->ratio));
+	json_object_object_add(o, "lo", jnum(p->lo));
+	json_object_object_add(o, "hi", jnum(p->hi));
+	return o;
+}
+
 static struct json_object *config_json(const struct run *r, const struct config *c)
 {
 	struct json_object *o = json_object_new_object(), *s, *pc, *runs;
@@ -428,6 +545,14 @@ static struct json_object *config_json(const struct run *r, const struct config 
 			json_object_object_add(rat, metric_names[rm[i]],
 					       jnum(c->med[rm[i]] / stock->med[rm[i]]));
 		json_object_object_add(o, "vs_stock", rat);
+	}
+	if (c->paired) {
+		struct json_object *pr = json_object_new_object();
+
+		for (int k = 0; k < PM_N; k++)
+			json_object_object_add(pr, metric_names[paired_metrics[k]],
+					       paired_json(&c->pr[k]));
+		json_object_object_add(o, "paired", pr);
 	}
 	runs = json_object_new_array();
 	for (int i = 0; i < c->nrep; i++) {
@@ -536,7 +661,79 @@ static void split_report(FILE *out, const struct run *r)
 	}
 }
 
-static void text_report(FILE *out, const struct run *r, const struct target *t, int nt)
+/* "0.970 [0.930, 1.010] n=3"; without an interval "0.970 n=1, no interval"; "-". */
+static void paired_cell(char *b, size_t n, const struct paired *p)
+{
+	if (!p->n || isnan(p->ratio))
+		snprintf(b, n, "-");
+	else if (isnan(p->lo) || isnan(p->hi))
+		snprintf(b, n, "%.3f n=%d, no interval", p->ratio, p->n);
+	else
+		snprintf(b, n, "%.3f [%.3f, %.3f] n=%d", p->ratio, p->lo, p->hi, p->n);
+}
+
+/* The length of s without its trailing blanks. */
+static int trimmed(const char *s)
+{
+	int n = (int)strlen(s);
+
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	return n;
+}
+
+/* The paired table, its A/A row (stock-aa: the noise floor) and the interval verdicts. */
+static void paired_report(FILE *out, const struct run *r, const struct ptarget *pt, int npt)
+{
+	const struct config *aa = find_ok(r, "stock-aa");
+	char b[64], line[256];
+	int any = 0, len;
+
+	for (int i = 0; i < r->nconf; i++)
+		any |= r->conf[i].paired;
+	if (!any)
+		return;
+	fprintf(out, "\npaired vs stock (per block), geometric mean [95 %% interval]:\n");
+	len = snprintf(line, sizeof(line), "%-13s", "config");
+	for (int k = 0; k < PM_N; k++)
+		len += snprintf(line + len, sizeof(line) - len, " %-26s", paired_labels[k]);
+	fprintf(out, "%.*s\n", trimmed(line), line);
+	for (int i = 0; i < r->nconf; i++) {
+		const struct config *c = &r->conf[i];
+
+		if (!c->paired)
+			continue;
+		len = snprintf(line, sizeof(line), "%-13s", c->name);
+		for (int k = 0; k < PM_N; k++) {
+			paired_cell(b, sizeof(b), &c->pr[k]);
+			len += snprintf(line + len, sizeof(line) - len, " %-26s", b);
+		}
+		fprintf(out, "%.*s%s\n", trimmed(line), line, c == aa ? "  A/A: the noise floor" : "");
+	}
+	fprintf(out, "Block k = repeat k, every configuration once; n = blocks where both it and "
+		"stock have an ok window with the figure.\nInterval: exp(mean +- t(0.975, n-1) "
+		"x sd / sqrt(n)) of the per-block log ratios; n < 2: no interval.\n");
+	if (!aa)
+		fprintf(out, "No stock-aa (A/A) in this run: the noise floor was not measured.\n");
+	else
+		fprintf(out, "stock-aa is stock set up again (A/A): its ratios and intervals are this "
+			"rig's noise floor.\n");
+	if (aa && aa->pr[0].n >= 2 && (aa->pr[0].lo > 1 || aa->pr[0].hi < 1))
+		fprintf(out, "A/A req/s interval excludes 1: the blocks are not exchangeable "
+			"(drift, order); distrust differences of its size.\n");
+	if (!npt)
+		return;
+	fprintf(out, "\nno-regression targets (paired 95 %% intervals): met when the whole "
+		"interval is on the bound's side,\nmissed when all of it is beyond, "
+		"otherwise not resolved:\n");
+	for (int i = 0; i < npt; i++) {
+		paired_cell(b, sizeof(b), &pt[i].p);
+		fprintf(out, "  %-12s %-42s %s\n", verdict_names[pt[i].verdict], pt[i].name, b);
+	}
+}
+
+static void text_report(FILE *out, const struct run *r, const struct target *t, int nt,
+			const struct ptarget *pt, int npt)
 {
 	char acc[64] = "?", kver[128] = "?", arch[32] = "?", nic[32] = "?", q[16], sc[256];
 	const struct config *stock = find_ok(r, "stock");
@@ -607,6 +804,7 @@ static void text_report(FILE *out, const struct run *r, const struct target *t, 
 	for (int i = 0; i < nt; i++)
 		fprintf(out, "  %-4s %-45s %.2f (%s %.2f)\n", t[i].met ? "met" : "MISS",
 			t[i].name, t[i].value, t[i].at_least ? ">=" : "<=", t[i].bound);
+	paired_report(out, r, pt, npt);
 }
 
 /*
@@ -714,10 +912,11 @@ static int cmd_build(const char *dir)
 {
 	static struct run r;
 	struct target t[32];
+	struct ptarget pt[MAX_PTARGETS];
 	char path[4096], line[8192], *meta, *runs, *p;
 	struct json_object *root, *arr;
 	FILE *f;
-	int nt;
+	int nt, npt;
 
 	meta = slurp2(dir, ".", "meta.env");
 	runs = slurp2(dir, ".", "runs.tsv");
@@ -748,6 +947,8 @@ static int cmd_build(const char *dir)
 	r.host_cores = meta_int(&r, "host_cores");
 	r.oversubscribed = r.host_cores > 0 && r.vcpus > r.host_cores;
 	nt = targets(&r, t);
+	pair_all(&r);
+	npt = paired_targets(&r, pt);
 
 	root = json_object_new_object();
 	json_object_object_add(root, "schema", json_object_new_string(SCHEMA));
@@ -772,6 +973,21 @@ static int cmd_build(const char *dir)
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(root, "targets", arr);
+	arr = json_object_new_array();
+	for (int i = 0; i < npt; i++) {
+		struct json_object *e = paired_json(&pt[i].p);
+
+		json_object_object_add(e, "target", json_object_new_string(pt[i].name));
+		json_object_object_add(e, "config", json_object_new_string(pt[i].config));
+		json_object_object_add(e, "base", json_object_new_string(pt[i].base));
+		json_object_object_add(e, "metric", json_object_new_string(metric_names[pt[i].metric]));
+		json_object_object_add(e, "bound", jnum(pt[i].bound));
+		json_object_object_add(e, "at_least", json_object_new_boolean(pt[i].at_least));
+		json_object_object_add(e, "verdict",
+				       json_object_new_string(verdict_names[pt[i].verdict]));
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(root, "paired_targets", arr);
 	if (write_json(dir, root)) {
 		fprintf(stderr, "report: %s/report.json: %s\n", dir, strerror(errno));
 		json_object_put(root);
@@ -782,10 +998,10 @@ static int cmd_build(const char *dir)
 	snprintf(path, sizeof(path), "%s/report.txt", dir);
 	f = fopen(path, "w");
 	if (f) {
-		text_report(f, &r, t, nt);
+		text_report(f, &r, t, nt, pt, npt);
 		fclose(f);
 	}
-	text_report(stdout, &r, t, nt);
+	text_report(stdout, &r, t, nt, pt, npt);
 	return 0;
 }
 
@@ -814,9 +1030,112 @@ static int is_number(struct json_object *v)
 }
 
 /*
+ * One paired summary {n, ratio, lo, hi} into p; 0 when well-formed: n >= 0,
+ * ratio a positive number iff n > 0, lo <= ratio <= hi both present iff n >= 2.
+ */
+static int paired_from_json(struct json_object *o, struct paired *p)
+{
+	static const char *const k[] = { "ratio", "lo", "hi" };
+	struct json_object *n = get(o, "n", json_type_int);
+	double *x[] = { &p->ratio, &p->lo, &p->hi };
+
+	if (!n || json_object_get_int(n) < 0)
+		return -1;
+	p->n = json_object_get_int(n);
+	for (int i = 0; i < 3; i++) {
+		struct json_object *v;
+
+		*x[i] = NAN;
+		if (!json_object_object_get_ex(o, k[i], &v))
+			return -1;
+		if (!v)
+			continue;
+		if (!is_number(v) || !(json_object_get_double(v) > 0))
+			return -1;
+		*x[i] = json_object_get_double(v);
+	}
+	if ((p->n > 0) != !isnan(p->ratio) || (p->n >= 2) != !isnan(p->lo) ||
+	    (p->n >= 2) != !isnan(p->hi))
+		return -1;
+	return p->n >= 2 && !(p->lo <= p->ratio && p->ratio <= p->hi) ? -1 : 0;
+}
+
+/* A configuration's "paired" object: each figure, when present, well-formed. */
+static int check_paired(struct json_object *c, const char *name)
+{
+	struct json_object *pr, *v;
+	struct paired p;
+	int bad = 0;
+
+	if (!json_object_object_get_ex(c, "paired", &pr))
+		return 0;
+	if (!pr || !json_object_is_type(pr, json_type_object)) {
+		printf("%s: paired is not an object\n", name);
+		return 1;
+	}
+	for (int k = 0; k < PM_N; k++) {
+		const char *m = metric_names[paired_metrics[k]];
+
+		if (json_object_object_get_ex(pr, m, &v) &&
+		    (!json_object_is_type(v, json_type_object) || paired_from_json(v, &p))) {
+			printf("%s: paired.%s is not {n, ratio, lo, hi} with lo <= ratio <= hi\n",
+			       name, m);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/*
+ * paired_targets, when present: each a well-formed interval and a verdict
+ * that follows from it (values within 1e-6 of the bound, where report.json's
+ * rounding may tip it, pass either way).
+ */
+static int check_paired_targets(struct json_object *root)
+{
+	struct json_object *arr;
+	struct paired p;
+	int bad = 0;
+
+	if (!json_object_object_get_ex(root, "paired_targets", &arr))
+		return 0;
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		printf("paired_targets is not an array\n");
+		return 1;
+	}
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i), *b;
+		struct json_object *v = get(e, "verdict", json_type_string);
+		struct json_object *al = get(e, "at_least", json_type_boolean);
+		int verdict = -1, want;
+
+		if (!json_object_object_get_ex(e, "bound", &b) || !b || !is_number(b))
+			b = NULL;
+		for (int k = 0; v && k < VERDICT_N; k++)
+			if (!strcmp(json_object_get_string(v), verdict_names[k]))
+				verdict = k;
+		if (!get(e, "target", json_type_string) || verdict < 0 || !b || !al ||
+		    paired_from_json(e, &p)) {
+			printf("paired_targets[%zu]: not {target, bound, at_least, n, ratio, lo, hi, "
+			       "verdict: met|missed|not resolved}\n", i);
+			bad++;
+			continue;
+		}
+		want = interval_verdict(&p, json_object_get_double(b), json_object_get_boolean(al));
+		if (want != verdict && !(fabs(p.lo - json_object_get_double(b)) < 1e-6 ||
+					 fabs(p.hi - json_object_get_double(b)) < 1e-6)) {
+			printf("paired_targets[%zu]: verdict %s, but the interval says %s\n", i,
+			       verdict_names[verdict], verdict_names[want]);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/*
  * The fields added after the first reports (bulk stream, softirq time
- * split): absent is fine, present must be well-formed.  Problems printed,
- * their number returned.
+ * split, paired ratios): absent is fine, present must be well-formed.
+ * Problems printed, their number returned.
  */
 static int check_added(struct json_object *c, const char *name)
 {
@@ -885,6 +1204,7 @@ static int check_added(struct json_object *c, const char *name)
 		printf("%s: sirq_windows does not match the per-CPU split\n", name);
 		bad++;
 	}
+	bad += check_paired(c, name);
 	for (size_t i = 0; runs && i < json_object_array_length(runs); i++) {
 		struct json_object *st;
 		int known = 0;
@@ -927,6 +1247,7 @@ static int cmd_check(const char *path)
 		printf("missing oversubscribed/stock_valid\n");
 		bad++;
 	}
+	bad += check_paired_targets(root);
 	confs = get(root, "configs", json_type_array);
 	for (size_t i = 0; confs && i < json_object_array_length(confs); i++) {
 		struct json_object *c = json_object_array_get_idx(confs, i);

@@ -85,6 +85,27 @@ rc=$?
 [ "$rc" -ne 0 ] && grep -q 'tsq-spread: failed' "$tmp/check2.log"
 ok $? "report check fails when a configuration failed" "$(cat "$tmp/check2.log")"
 
+# stock-aa (the A/A control) must be stock to the letter: the same calls,
+# the server's in the same order (the client's bulk stream runs in the
+# background beside wrk, so client calls are compared as sets).
+fake_run onlystock --configs stock && fake_run onlyaa --configs stock-aa &&
+	[ -s "$tmp/onlystock/fake/calls" ] &&
+	cmp -s <(grep '^srv' "$tmp/onlystock/fake/calls") <(grep '^srv' "$tmp/onlyaa/fake/calls") &&
+	cmp -s <(sort "$tmp/onlystock/fake/calls") <(sort "$tmp/onlyaa/fake/calls")
+ok $? "fake transport: stock-aa is set up and torn down with exactly stock's calls" \
+	"$(diff <(sort "$tmp/onlystock/fake/calls") <(sort "$tmp/onlyaa/fake/calls") 2>&1 | head -n 10)"
+fake_run aa --configs stock,stock-aa,tsq-local
+rc=$?
+"$bin/report" check "$tmp/aa/out/report.json" >"$tmp/check6.log" 2>&1 && [ "$rc" -eq 0 ] &&
+	[ "$(grep -c 'srv insmod .*tsqsteal.ko policy=local$' "$tmp/aa/fake/calls")" -eq 2 ] &&
+	jq -e '(.configs[] | select(.name == "stock") | has("paired") | not) and
+	(.configs[] | select(.name == "stock-aa") | .paired.req_s == {n: 2, ratio: 1, lo: 1, hi: 1}) and
+	([.paired_targets[] | [.config, .base, .metric, .verdict]] ==
+	 [["tsq-local", "stock", "req_s", "met"], ["tsq-local", "stock", "cpu_s_per_mib", "met"]])' \
+		"$tmp/aa/out/report.json" >/dev/null 2>&1
+ok $? "fake transport: stock,stock-aa,tsq-local run, paired by the blocks bench_main wrote" \
+	"$(cat "$tmp/check6.log"; jq -c '.paired_targets' "$tmp/aa/out/report.json" 2>&1)"
+
 FAKE_WRK=wrk-broken.txt fake_run notraffic --configs stock
 ! "$bin/report" check "$tmp/notraffic/out/report.json" >/dev/null 2>&1
 ok $? "report check fails when a configuration produced no traffic"
@@ -147,11 +168,11 @@ grep -q '^kernel .*NIC eth0, queues 1$' "$txt" && grep -q '^scenario: 2 vCPUs, 1
 	grep -q '^tsq-spread  *split from 1 of 2 windows, 1 with dropped entries; ' "$txt" &&
 	grep -q '^threaded  *no softirq time histogram$' "$txt"
 ok $? "split run: text header, bulk column and per-CPU split lines" "$(cat "$txt")"
-jq '.configs |= map(del(.summary.bulk_mib_s, .summary.tsq_irq_share_time, .sirq_windows,
-	.runs[]?.sirqtime, .runs[]?.bulk_mib_s, .runs[]?.tsq_irq_share_time, .vs_stock.bulk_mib_s,
-	.per_cpu.sirq_net_rx_time, .per_cpu.sirq_net_tx_time, .per_cpu.sirq_tasklet_time,
-	.per_cpu.sirq_other_time))' \
-	"$sd/report.json" >"$tmp/old.json" &&
+jq 'del(.paired_targets) | .configs |= map(del(.summary.bulk_mib_s, .summary.tsq_irq_share_time,
+	.sirq_windows, .runs[]?.sirqtime, .runs[]?.bulk_mib_s, .runs[]?.tsq_irq_share_time,
+	.vs_stock.bulk_mib_s, .per_cpu.sirq_net_rx_time, .per_cpu.sirq_net_tx_time,
+	.per_cpu.sirq_tasklet_time, .per_cpu.sirq_other_time, .paired))' \
+	"$sd/report.json" >"$tmp/old.json" && ! grep -q paired "$tmp/old.json" &&
 	"$bin/report" check "$tmp/old.json" >"$tmp/check4.log" 2>&1
 ok $? "report check still accepts a report without the new fields" "$(cat "$tmp/check4.log")"
 jq '(.configs[] | select(.name == "stock") | .summary.bulk_mib_s.median) = -1 |
@@ -178,6 +199,87 @@ if command -v gnuplot >/dev/null; then
 else
 	echo "# gnuplot not installed: plot.gp not exercised"
 fi
+
+# Paired ratios, laid out by hand: blocks 1-4, requests per 10 s window
+# (req/s = requests / 10 = MiB/s; the same snapshots everywhere, so CPU
+# per MiB goes as 1 / MiB/s).  stock drifts x2 a block; stock-aa is within
+# 1 % of it; tsq-local is 0.9 x stock in every block it ran but failed in
+# block 2, so its unpaired median is 1.2 x stock's; tsq-spread within 2 %;
+# tsq-home 0.9-1.1 and a block 5 where stock failed; tsq-ideal 0.9 x ideal.
+pd=$tmp/paired
+mkdir -p "$pd"
+printf '%s\n' arch=amd64 kver=6.1.0-fake accel=none host_cores=2 vcpus=2 nic=eth0 queues=1 >"$pd/meta.env"
+: >"$pd/runs.tsv"
+pwin() { # NAME REP REQUESTS [bulk]
+	mkdir -p "$pd/$1-$2"
+	cp "$fx/snap.0" "$pd/$1-$2/snap.0"
+	cp "$fx/snap.1" "$pd/$1-$2/snap.1"
+	sed -e "s/250 requests in 10.02s, 250.00MB read/$3 requests in 10.00s, $3.00MB read/" \
+		-e '/^Requests\/sec/d' "$fx/wrk-latency.txt" >"$pd/$1-$2/wrk.txt"
+	[ -z "${4:-}" ] || cp "$fx/bulk.txt" "$pd/$1-$2/bulk.txt"
+	printf '%s\t%s\t%s\t0\tok\n' "$1" "$2" "$1-$2" >>"$pd/runs.tsv"
+}
+pfail() { printf '%s\t%s\t-\t-\tfailed\tinsmod: fake\n' "$1" "$2" >>"$pd/runs.tsv"; }
+pwin stock 1 1000 bulk; pwin stock-aa 1 1010 bulk; pwin tsq-local 1 900; pwin tsq-spread 1 1000 bulk
+pwin tsq-home 1 1000 bulk; pwin ideal 1 2000 bulk; pwin tsq-ideal 1 1800 bulk
+pwin stock-aa 2 1980 bulk; pfail tsq-local 2; pwin tsq-spread 2 2040 bulk; pwin tsq-home 2 1800 bulk
+pwin ideal 2 4000 bulk; pwin tsq-ideal 2 3600 bulk; pwin stock 2 2000 bulk
+pwin tsq-local 3 3600; pwin tsq-spread 3 3960 bulk; pwin tsq-home 3 4400 bulk; pwin ideal 3 8000 bulk
+pwin tsq-ideal 3 7200 bulk; pwin stock 3 4000 bulk; pwin stock-aa 3 4000 bulk
+pwin tsq-spread 4 8080 bulk; pwin tsq-home 4 8000 bulk; pwin ideal 4 16000 bulk
+pwin tsq-ideal 4 14400 bulk; pwin stock 4 8000 bulk; pwin stock-aa 4 8000 bulk; pwin tsq-local 4 7200
+pfail stock 5; pwin tsq-home 5 100 bulk
+"$bin/report" build "$pd" >"$tmp/paired.log" 2>&1 &&
+	"$bin/report" check "$pd/report.json" >"$tmp/check7.log" 2>&1
+ok $? "paired run: report builds and passes the check" "$(cat "$tmp/paired.log" "$tmp/check7.log")"
+jq -e 'def near($x; $y): ($x - $y) < 1e-5 and ($y - $x) < 1e-5;
+	def iv($p; $n; $r; $l; $h): $p.n == $n and near($p.ratio; $r) and near($p.lo; $l) and near($p.hi; $h);
+	def conf($n): .configs[] | select(.name == $n);
+	(conf("stock") | has("paired") | not) and
+	(conf("tsq-local") | iv(.paired.req_s; 3; 0.9; 0.9; 0.9) and near(.vs_stock.req_s; 1.2) and
+	 iv(.paired.cpu_s_per_mib; 3; 1 / 0.9; 1 / 0.9; 1 / 0.9) and
+	 .paired.bulk_mib_s == {n: 0, ratio: null, lo: null, hi: null}) and
+	(conf("stock-aa") | iv(.paired.req_s; 4; 0.999975; 0.987067; 1.013052) and
+	 iv(.paired.bulk_mib_s; 4; 1; 1; 1)) and
+	(conf("tsq-spread") | iv(.paired.req_s; 4; 1.004938; 0.984603; 1.025692)) and
+	(conf("tsq-home") | iv(.paired.req_s; 4; 0.997491; 0.875506; 1.136471)) and
+	(conf("tsq-ideal") | iv(.paired.req_s; 4; 1.8; 1.8; 1.8))' \
+	"$pd/report.json" >/dev/null 2>&1
+ok $? "paired run: per-block ratios, t intervals, failed blocks left out (JSON)" \
+	"$(jq -c '.configs[] | {name, paired}' "$pd/report.json" 2>&1)"
+jq -e '[.paired_targets[] | [.config, .base, .metric, .verdict]] == [
+	["tsq-local", "stock", "req_s", "missed"], ["tsq-local", "stock", "cpu_s_per_mib", "missed"],
+	["tsq-spread", "stock", "req_s", "met"], ["tsq-spread", "stock", "cpu_s_per_mib", "met"],
+	["tsq-home", "stock", "req_s", "not resolved"],
+	["tsq-home", "stock", "cpu_s_per_mib", "not resolved"],
+	["tsq-ideal", "ideal", "req_s", "missed"], ["tsq-ideal", "ideal", "cpu_s_per_mib", "missed"]] and
+	(.paired_targets[6] | .n == 4 and .ratio == 0.9 and .bound == 0.98 and .at_least)' \
+	"$pd/report.json" >/dev/null 2>&1
+ok $? "paired run: no-regression verdicts met, missed, not resolved; tsq-ideal against ideal" \
+	"$(jq -c '.paired_targets[]' "$pd/report.json" 2>&1)"
+txt=$pd/report.txt
+grep -qx 'paired vs stock (per block), geometric mean \[95 % interval\]:' "$txt" &&
+	grep -q '^stock-aa  *1.000 \[0.987, 1.013\] n=4 .* A/A: the noise floor$' "$txt" &&
+	grep -q '^tsq-local  *0.900 \[0.900, 0.900\] n=3  .* -  .* 1.111 \[1.111, 1.111\] n=3 *$' "$txt" &&
+	grep -q '^stock-aa is stock set up again (A/A)' "$txt" &&
+	grep -qx '  missed  *tsq-local: req/s >= 0.98 x stock  *0.900 \[0.900, 0.900\] n=3' "$txt" &&
+	grep -qx '  met  *tsq-spread: CPU per MiB <= 1.05 x stock  *0.995 \[0.975, 1.016\] n=4' "$txt" &&
+	grep -qx '  not resolved  *tsq-home: req/s >= 0.98 x stock  *0.997 \[0.876, 1.136\] n=4' "$txt" &&
+	grep -qx '  missed  *tsq-ideal: CPU per MiB <= 1.05 x ideal  *1.111 \[1.111, 1.111\] n=4' "$txt" &&
+	! grep -q 'A/A req/s interval excludes 1' "$txt"
+ok $? "paired run: text table, A/A row as the noise floor, verdict lines" "$(sed -n '/^paired/,$p' "$txt")"
+jq '(.configs[] | select(.name == "tsq-home") | .paired.req_s.lo) = 2 |
+	(.configs[] | select(.name == "stock-aa") | .paired.mib_s) = {n: 1, ratio: 1, lo: 0.9, hi: 1.1} |
+	.paired_targets[0].verdict = "met" | .paired_targets[2].verdict = "maybe"' \
+	"$pd/report.json" >"$tmp/pbroken.json"
+"$bin/report" check "$tmp/pbroken.json" >"$tmp/check8.log" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] && grep -q '^tsq-home: paired.req_s is not' "$tmp/check8.log" &&
+	grep -q '^stock-aa: paired.mib_s is not' "$tmp/check8.log" &&
+	grep -qx 'paired_targets\[0\]: verdict met, but the interval says missed' "$tmp/check8.log" &&
+	grep -q '^paired_targets\[2\]: not {' "$tmp/check8.log" && [ "$(wc -l <"$tmp/check8.log")" -eq 4 ]
+ok $? "report check rejects malformed paired ratios and verdicts that contradict the interval" \
+	"$(cat "$tmp/check8.log")"
 
 out=$("$here/compare" "$tmp/good/out/report.json" "$tmp/good/out/report.json" 2>&1)
 echo "$out" | grep -q '^stock  *1.000  *1.000' && ! echo "$out" | grep -q '^ideal'

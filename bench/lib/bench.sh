@@ -126,7 +126,9 @@ bench_snapshot() {
 # config_setup NAME: 0 ready, 1 failed, 2 not available here (reason on stdout).
 config_setup() {
 	case "$1" in
-	stock) return 0 ;;
+	# stock-aa is stock again, set up and torn down the same way: the A/A
+	# control whose paired ratio to stock is the rig's noise floor.
+	stock | stock-aa) return 0 ;;
 	threaded) srv "echo 1 > /sys/class/net/$DEV/threaded" >/dev/null ;;
 	tsq-spread) srv "insmod $KO policy=spread" ;;
 	tsq-home) srv "insmod $KO policy=home" ;;

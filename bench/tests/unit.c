@@ -308,6 +308,96 @@ static void test_bulk(const char *dir)
 	free(bad);
 }
 
+static int interval_is(const struct paired *p, int n, double ratio, double lo, double hi)
+{
+	return p->n == n && near(p->ratio, ratio) && near(p->lo, lo) && near(p->hi, hi);
+}
+
+static void test_paired(void)
+{
+	/* Blocks 1-3: ratios 1.1, 0.9, 1.0, not in the order of the values. */
+	static const int r3[] = { 1, 2, 3 }, r3x[] = { 3, 1, 2 };
+	static const double s3[] = { 100, 110, 300 }, c3[] = { 110, 99, 300 };
+	static const double c3x[] = { 300, 110, 99 };
+	/* Rig drift: stock doubles each block, the config is 0.9 x stock in each. */
+	static const int rs[] = { 1, 2, 3, 4 }, rc[] = { 3, 1, 5, 2 };
+	static const double s4[] = { 100, 200, 400, 800 }, c4[] = { 360, 90, 10, 180 };
+	static const int rd[] = { 1, 2, 2, 3 };
+	static const double nan3[] = { 110, NAN, 300 }, neg3[] = { 110, 0, -3 };
+	double a[4], b[4];
+	struct paired p;
+
+	ok(near(t975(1), 12.706205) && near(t975(2), 4.302653) && near(t975(10), 2.228139) &&
+	   near(t975(31), 2.039513) && near(t975(60), 2.039513) && isnan(t975(0)),
+	   "t(0.975, df): table for df 1..31, df 31's above it, none below 1");
+
+	/*
+	 * By hand: log ratios 0.0953102, -0.1053605, 0; mean -0.0033501, so the
+	 * geometric mean is exp(mean) = 0.99^(1/3) = 0.9966555; sum of squared
+	 * deviations 0.0201512, sd = sqrt(0.0201512 / 2) = 0.1003773; half width
+	 * t(0.975, 2) x sd / sqrt(3) = 4.302653 x 0.0579529 = 0.2493510;
+	 * exp(-0.0033501 -+ 0.2493510) = 0.7767000, 1.2789007.
+	 */
+	paired_ratio(r3, s3, 3, r3, c3, 3, &p);
+	ok(interval_is(&p, 3, 0.9966555, 0.7767000, 1.2789007),
+	   "paired n=3: geometric mean and Student-t interval as computed by hand");
+	/* Paired by sorted value instead, 99/100, 110/110, 300/300: [0.9824, 1.0111]. */
+	paired_ratio(r3, s3, 3, r3x, c3x, 3, &p);
+	ok(interval_is(&p, 3, 0.9966555, 0.7767000, 1.2789007),
+	   "paired: windows matched by block number, not by position or sorted value");
+
+	paired_ratio(rs, s4, 4, rc, c4, 4, &p);
+	memcpy(a, s4, sizeof(a));
+	memcpy(b, c4, sizeof(b));
+	ok(interval_is(&p, 3, 0.9, 0.9, 0.9) && near(median(b, 4) / median(a, 4), 135.0 / 300),
+	   "paired: constant 0.9 per block under drift, where the unpaired medians give 0.45");
+	paired_ratio(rc, c4, 4, rs, s4, 4, &p);
+	ok(interval_is(&p, 3, 1 / 0.9, 1 / 0.9, 1 / 0.9),
+	   "paired: a block with a window on one side only is left out, either side");
+
+	paired_ratio(r3, s3, 3, r3, nan3, 3, &p);
+	/* Log ratios ln 1.1 and 0: mean = sd / sqrt(2) = ln(1.1) / 2. */
+	ok(interval_is(&p, 2, sqrt(1.1), exp(log(1.1) / 2 * (1 - 12.706205)),
+		       exp(log(1.1) / 2 * (1 + 12.706205))),
+	   "paired: a block whose figure is missing (NaN) is left out; n=2 uses t(0.975, 1)");
+	paired_ratio(r3, s3, 3, r3, neg3, 3, &p);
+	ok(p.n == 1 && near(p.ratio, 1.1) && isnan(p.lo) && isnan(p.hi),
+	   "paired: non-positive values are left out; n=1 gives a ratio and no interval");
+	paired_ratio(r3, s3, 3, rd, c4, 4, &p);
+	/* Block 1: 360 / 100; block 2 twice: out; block 3: 180 / 300. */
+	ok(p.n == 2 && near(p.ratio, sqrt(3.6 * 0.6)),
+	   "paired: a block with two windows of one side is ambiguous and left out");
+	paired_ratio(r3, s3, 0, r3, c3, 3, &p);
+	ok(p.n == 0 && isnan(p.ratio) && isnan(p.lo) && isnan(p.hi),
+	   "paired: no common block, no ratio");
+}
+
+static void test_verdict(void)
+{
+	struct paired met = { 3, 1.0, 0.98, 1.02 }, miss = { 3, 0.95, 0.93, 0.9799 };
+	struct paired open = { 3, 1.0, 0.97, 1.03 }, edge = { 3, 0.98, 0.97, 0.98 };
+	struct paired one = { 1, 0.5, NAN, NAN }, cmet = { 4, 1.0, 0.9, 1.05 };
+	struct paired cmiss = { 4, 1.1, 1.0501, 1.2 }, copen = { 4, 1.05, 1.0, 1.1 };
+	struct paired cedge = { 4, 1.1, 1.05, 1.2 };
+
+	ok(interval_verdict(&met, 0.98, 1) == VERDICT_MET &&
+	   interval_verdict(&miss, 0.98, 1) == VERDICT_MISSED &&
+	   interval_verdict(&open, 0.98, 1) == VERDICT_OPEN &&
+	   interval_verdict(&edge, 0.98, 1) == VERDICT_OPEN,
+	   "verdict >= 0.98: met when lo >= bound, missed when hi < bound, else not resolved");
+	ok(interval_verdict(&cmet, 1.05, 0) == VERDICT_MET &&
+	   interval_verdict(&cmiss, 1.05, 0) == VERDICT_MISSED &&
+	   interval_verdict(&copen, 1.05, 0) == VERDICT_OPEN &&
+	   interval_verdict(&cedge, 1.05, 0) == VERDICT_OPEN,
+	   "verdict <= 1.05: met when hi <= bound, missed when lo > bound, else not resolved");
+	ok(interval_verdict(&one, 0.98, 1) == VERDICT_OPEN &&
+	   interval_verdict(&one, 1.05, 0) == VERDICT_OPEN,
+	   "verdict without an interval (n < 2) is not resolved, whatever the ratio");
+	ok(!strcmp(verdict_names[VERDICT_MET], "met") &&
+	   !strcmp(verdict_names[VERDICT_MISSED], "missed") &&
+	   !strcmp(verdict_names[VERDICT_OPEN], "not resolved"), "verdict names");
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "bench/tests/fixtures";
@@ -318,5 +408,7 @@ int main(int argc, char **argv)
 	test_hist(dir);
 	test_split(dir);
 	test_bulk(dir);
+	test_paired();
+	test_verdict();
 	return n_fail ? 1 : 0;
 }
