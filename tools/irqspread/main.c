@@ -741,6 +741,38 @@ static int restore_channels(const struct saved *s, const struct machine *m, stru
 	return 0;
 }
 
+/*
+ * After restore set the channel counts back (and their queue IRQs came):
+ * load the machine again and plan, once the saved IRQs without a queue
+ * are back too (a driver may request its link or misc vector after the
+ * queues') or after the wait for the queues' IRQs; those still missing
+ * are in p->gone.
+ */
+static int plan_when_back(const struct saved *s, const char *file, struct machine *m,
+			  struct nic ***nics, size_t *nnic, struct plan *p,
+			  char *err, size_t errlen)
+{
+	const struct timespec step = { 0, 100L * 1000 * 1000 };
+	int limit = wait_ms();
+
+	for (int t = 0;; t += 100) {
+		machine_free(m);
+		if (machine_load(m, err, errlen)) {
+			memset(m, 0, sizeof(*m));
+			return -1;
+		}
+		if (state_plan(s, file, m, nics, nnic, p, err, errlen))
+			return -1;
+		if (!p->ngone || t >= limit)
+			return 0;
+		plan_free(p);
+		nics_free(*nics, *nnic);
+		*nics = NULL;
+		*nnic = 0;
+		nanosleep(&step, NULL);
+	}
+}
+
 static int do_restore(const struct opts *o, struct machine *m)
 {
 	const char *file = o->args[0];
@@ -779,12 +811,7 @@ static int do_restore(const struct opts *o, struct machine *m)
 		nics_free(nics, nnic);
 		nics = NULL;
 		nnic = 0;
-		machine_free(m);
-		if (machine_load(m, err, sizeof(err))) {
-			memset(m, 0, sizeof(*m));
-			goto fail;
-		}
-		if (state_plan(&s, file, m, &nics, &nnic, &p, err, sizeof(err)))
+		if (plan_when_back(&s, file, m, &nics, &nnic, &p, err, sizeof(err)))
 			goto fail;
 	} else {
 		p.nchan = chp.nchan;
@@ -807,6 +834,8 @@ static int do_restore(const struct opts *o, struct machine *m)
 	/* With its config saved, irqbalance gets that back: no warning then. */
 	if (!s.ibconf.saved)
 		irqbalance_warning(stderr, m, "irqspread: ");
+	if (p.gone)
+		fprintf(stderr, "irqspread: warning: %s\n", p.gone);
 	if (o->given & O_DRY) {
 		snprintf(head, sizeof(head), "restore from %s", file);
 		print_plan(o, &p, head, false, &r);

@@ -659,26 +659,40 @@ static bool admin_name(const char *name)
 	return false;
 }
 
-/* Unknown naming: every MSI vector of the device, queue unknown. */
-static int irqs_from_msi(const struct machine *m, struct nic *n, char *err, size_t errlen)
+/*
+ * The device's msi_irqs directory, or its parent's (a virtio device's
+ * vectors are its PCI function's): 0 listed, 1 there is none, -1 error.
+ */
+static int list_msi(const struct nic *n, char ***names, size_t *nn, char *err, size_t errlen)
 {
-	char path[PATH_MAX + 32], **names;
-	size_t nn;
+	char path[PATH_MAX + 32];
 	int r;
 
 	snprintf(path, sizeof(path), "%s/msi_irqs", n->devpath);
-	r = sr_list(path, &names, &nn);
+	r = sr_list(path, names, nn);
 	if (r == -ENOENT) {
 		char parent[PATH_MAX];
 
 		parent_of(n->devpath, parent, sizeof(parent));
 		snprintf(path, sizeof(path), "%s/msi_irqs", parent);
-		r = sr_list(path, &names, &nn);
+		r = sr_list(path, names, nn);
 	}
 	if (r == -ENOENT)
-		return 0;
+		return 1;
 	if (r)
 		return errf(err, errlen, "%s: cannot list: %s", path, strerror(-r));
+	return 0;
+}
+
+/* Unknown naming: every MSI vector of the device, queue unknown. */
+static int irqs_from_msi(const struct machine *m, struct nic *n, char *err, size_t errlen)
+{
+	char **names;
+	size_t nn;
+	int r = list_msi(n, &names, &nn, err, errlen);
+
+	if (r)
+		return r < 0 ? -1 : 0;
 	for (size_t i = 0; i < nn; i++) {
 		const struct intr_row *row;
 		struct nic_irq *q;
@@ -724,14 +738,17 @@ static int cmp_irq(const void *a, const void *b)
 	return x->irq < y->irq ? -1 : x->irq > y->irq;
 }
 
-static int load_affinity(struct nic_irq *q, char *err, size_t errlen)
+/* 0, or -1; with @opt, 1 when the IRQ has no smp_affinity_list (gone meanwhile). */
+static int load_affinity(struct nic_irq *q, bool opt, char *err, size_t errlen)
 {
 	char path[64], perr[96], *v;
 	int r;
 
 	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", q->irq);
-	if (read_req(path, &q->aff_raw, err, errlen))
-		return -1;
+	r = opt ? read_opt(path, &q->aff_raw, err, errlen) :
+		  read_req(path, &q->aff_raw, err, errlen);
+	if (r)
+		return r;
 	if (cpulist_parse(q->aff_raw, strlen(q->aff_raw), &q->aff, perr, sizeof(perr)))
 		return errf(err, errlen, "%s: malformed cpulist '%.40s': %s", path, q->aff_raw, perr);
 	snprintf(path, sizeof(path), "/proc/irq/%d/effective_affinity_list", q->irq);
@@ -811,6 +828,85 @@ out:
 	free(dropped);
 }
 
+/* The legacy (INTx) IRQ of the device or of its parent: the number, 0 for none, -1. */
+static int legacy_irq(const struct nic *n, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32], *v;
+	long irq = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/irq", n->devpath);
+	r = read_opt(path, &v, err, errlen);
+	if (r > 0) {
+		char parent[PATH_MAX];
+
+		parent_of(n->devpath, parent, sizeof(parent));
+		snprintf(path, sizeof(path), "%s/irq", parent);
+		r = read_opt(path, &v, err, errlen);
+	}
+	if (r)
+		return r < 0 ? -1 : 0;
+	if (parse_int(v, 0, INT_MAX, &irq))
+		irq = 0;
+	free(v);
+	return (int)irq;
+}
+
+/* One more IRQ of the device, unless it is known already or gone: 0 or -1. */
+static int add_device_irq(const struct machine *m, struct nic *n, int irq,
+			  char *err, size_t errlen)
+{
+	const struct intr_row *row;
+	struct nic_irq *q;
+	int r;
+
+	if (irq <= 0 || has_irq(n->irqs, n->nirq, irq) || has_irq(n->other, n->nother, irq))
+		return 0;
+	row = intr_find(&m->intr, irq);
+	q = add_irq(&n->other, &n->nother, irq, row ? row->name : "");
+	if (!q)
+		return errf(err, errlen, "out of memory");
+	q->role = ROLE_OTHER;
+	q->row = row;
+	r = load_affinity(q, true, err, errlen);
+	if (r > 0) {
+		free(q->name);
+		n->nother--;
+	}
+	return r < 0 ? -1 : 0;
+}
+
+/*
+ * The rest of the device's IRQs, into n->other: its MSI vectors
+ * (msi_irqs), or its legacy irq when it has none, that are neither queue
+ * vectors nor named as the device's. No policy moves them, but ethtool -L
+ * makes a driver such as igb free and request every vector again, at the
+ * kernel's default affinity: the saved state holds theirs, so that restore
+ * can put it back. A vector gone before its affinity is read is skipped.
+ */
+static int device_irqs(const struct machine *m, struct nic *n, char *err, size_t errlen)
+{
+	char **names = NULL;
+	size_t nn = 0;
+	int r = list_msi(n, &names, &nn, err, errlen);
+
+	if (r < 0)
+		return -1;
+	for (size_t i = 0; !r && i < nn; i++) {
+		long irq;
+
+		if (!parse_int(names[i], 1, INT_MAX, &irq))
+			r = add_device_irq(m, n, (int)irq, err, errlen);
+	}
+	if (r > 0 || (!r && !nn)) {
+		r = legacy_irq(n, err, errlen);
+		if (r > 0)
+			r = add_device_irq(m, n, r, err, errlen);
+	}
+	sr_list_free(names, nn);
+	return r < 0 ? -1 : 0;
+}
+
 static int load_irqs(const struct machine *m, struct nic *n, char *err, size_t errlen)
 {
 	struct nic_id id = { .dev = n->name, .pci = n->pci, .virtio = n->virtio };
@@ -843,15 +939,17 @@ static int load_irqs(const struct machine *m, struct nic *n, char *err, size_t e
 	if (n->nirq)
 		qsort(n->irqs, n->nirq, sizeof(*n->irqs), cmp_irq);
 	for (size_t i = 0; i < n->nirq; i++) {
-		if (load_affinity(&n->irqs[i], err, errlen))
+		if (load_affinity(&n->irqs[i], false, err, errlen))
 			return -1;
 		n->combined += n->irqs[i].role == ROLE_TXRX;
 		n->rx_only += n->irqs[i].role == ROLE_RX;
 		n->tx_only += n->irqs[i].role == ROLE_TX;
 	}
 	for (size_t i = 0; i < n->nother; i++)
-		if (load_affinity(&n->other[i], err, errlen))
+		if (load_affinity(&n->other[i], false, err, errlen))
 			return -1;
+	if (device_irqs(m, n, err, errlen))
+		return -1;
 	check_queues(m, n, &id);
 	return 0;
 }

@@ -77,7 +77,12 @@ struct nic {
 	struct txq *tx;
 	size_t nirq;		/* queue IRQs, in queue order */
 	struct nic_irq *irqs;
-	size_t nother;		/* IRQs of the device that carry no queue */
+	/*
+	 * IRQs of the device that carry no queue: those named as the device's,
+	 * then the rest of its msi_irqs (or its legacy irq). Never planned;
+	 * saved, and restored, as "other_irqs".
+	 */
+	size_t nother;
 	struct nic_irq *other;
 	const char *naming;	/* which IRQ naming matched */
 	bool fallback;		/* IRQs came from msi_irqs */

@@ -73,7 +73,8 @@ static void irq_text(FILE *f, const struct machine *m, const struct nic_irq *q, 
 {
 	struct lstr l = { 0 };
 
-	fprintf(f, "  irq %d %s: ", q->irq, q->name);
+	/* A vector of msi_irqs without a handler has no row, so no name. */
+	fprintf(f, "  irq %d %s: ", q->irq, *q->name ? q->name : "(not in /proc/interrupts)");
 	if (other)
 		fputs("not a queue vector, left alone; ", f);
 	else if (q->queue >= 0)

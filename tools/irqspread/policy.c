@@ -200,6 +200,7 @@ void plan_free(struct plan *p)
 	free(p->chan);
 	free(p->ib_old);
 	free(p->ib_new);
+	free(p->gone);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -57,6 +57,9 @@ struct plan {
 	const char *ib_mode;	/* NULL: irqbalance's config is not planned */
 	char *ib_old, *ib_new;	/* NULL: no such file (before, after) */
 	bool ib_differs;
+	/* restore: saved IRQs without a queue that are not here, in one line (NULL: none) */
+	size_t ngone;
+	char *gone;
 };
 
 struct plan_opts {

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <json.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +28,32 @@ static json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+static json_object *irqs_arr(const struct nic_irq *v, size_t n)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t k = 0; arr && k < n; k++) {
+		json_object *q = json_object_new_object();
+
+		json_object_object_add(q, "irq", json_object_new_int(v[k].irq));
+		json_object_object_add(q, "name", json_object_new_string(v[k].name));
+		json_object_object_add(q, "smp_affinity_list",
+				       json_object_new_string(v[k].aff_raw));
+		json_object_array_add(arr, q);
+	}
+	return arr;
+}
+
 static json_object *nic_obj(const struct machine *m, const struct nic *nc)
 {
-	json_object *o = json_object_new_object(), *irqs = json_object_new_array();
+	json_object *o = json_object_new_object(), *irqs = irqs_arr(nc->irqs, nc->nirq);
+	json_object *other = irqs_arr(nc->other, nc->nother);
 	json_object *rx = json_object_new_array(), *tx = json_object_new_array();
 
-	if (!o || !irqs || !rx || !tx) {
+	if (!o || !irqs || !other || !rx || !tx) {
 		json_object_put(o);
 		json_object_put(irqs);
+		json_object_put(other);
 		json_object_put(rx);
 		json_object_put(tx);
 		return NULL;
@@ -51,16 +70,9 @@ static json_object *nic_obj(const struct machine *m, const struct nic *nc)
 		json_object_object_add(o, "channels", json_object_new_int(nc->channels));
 	json_object_object_add(o, "rx_queues", json_object_new_int(nc->nrx));
 	json_object_object_add(o, "tx_queues", json_object_new_int(nc->ntx));
-	for (size_t k = 0; k < nc->nirq; k++) {
-		json_object *q = json_object_new_object();
-
-		json_object_object_add(q, "irq", json_object_new_int(nc->irqs[k].irq));
-		json_object_object_add(q, "name", json_object_new_string(nc->irqs[k].name));
-		json_object_object_add(q, "smp_affinity_list",
-				       json_object_new_string(nc->irqs[k].aff_raw));
-		json_object_array_add(irqs, q);
-	}
 	json_object_object_add(o, "irqs", irqs);
+	/* Not moved by any policy, but ethtool -L resets them: restore puts them back. */
+	json_object_object_add(o, "other_irqs", other);
 	for (int q = 0; q < nc->nrx; q++) {
 		json_object *e = json_object_new_object();
 
@@ -257,6 +269,44 @@ static int object_at(struct ctx *c, json_object *arr, size_t i, const char *wher
 	return 0;
 }
 
+/*
+ * "other_irqs", absent (or null) in files of older versions. Names may
+ * repeat (some drivers name every vector alike) or be empty (a vector
+ * without a handler): restore matches them by name and number.
+ */
+static int parse_other(struct ctx *c, json_object *o, const char *where, struct saved_nic *n)
+{
+	json_object *arr, *e;
+	size_t len = 0;
+	long v = 0;
+	char path[192];
+
+	if (!json_object_object_get_ex(o, "other_irqs", &arr) || !arr)
+		return 0;
+	if (get_array(c, o, where, "other_irqs", MAX_IRQS, &arr, &len))
+		return -1;
+	n->other = calloc(len + 1, sizeof(*n->other));
+	if (!n->other)
+		return errf(c->err, c->errlen, "out of memory");
+	for (size_t i = 0; i < len; i++) {
+		struct saved_irq *q = &n->other[i];
+
+		n->nother = i + 1;
+		if (object_at(c, arr, i, where, "other_irqs", path, sizeof(path), &e) ||
+		    get_int(c, e, path, "irq", 0, INT_MAX, &v) ||
+		    get_str(c, e, path, "name", V_TEXT, false, &q->name) ||
+		    get_str(c, e, path, "smp_affinity_list", V_CPULIST, false, &q->aff))
+			return -1;
+		q->irq = (int)v;
+		/* One IRQ is one file: twice would be two writes to it. */
+		for (size_t j = 0; j < i; j++)
+			if (n->other[j].irq == q->irq)
+				return errf(c->err, c->errlen, "%s: IRQ %d saved twice",
+					    path, q->irq);
+	}
+	return 0;
+}
+
 static int parse_nic(struct ctx *c, json_object *o, const char *where, struct saved_nic *n)
 {
 	json_object *arr, *e;
@@ -303,6 +353,8 @@ static int parse_nic(struct ctx *c, json_object *o, const char *where, struct sa
 			if (strcmp(n->irqs[j].name, q->name) == 0)
 				return bad(c, path, "IRQ name '%.64s' saved twice", q->name);
 	}
+	if (parse_other(c, o, where, n))
+		return -1;
 	if (get_array(c, o, where, "rx", MAX_QUEUES, &arr, &len))
 		return -1;
 	if (len != (size_t)n->nrx)
@@ -445,6 +497,11 @@ void state_free(struct saved *s)
 			free(n->irqs[k].name);
 			free(n->irqs[k].aff);
 		}
+		for (size_t k = 0; n->other && k < n->nother; k++) {
+			free(n->other[k].name);
+			free(n->other[k].aff);
+		}
+		free(n->other);
 		for (int q = 0; n->rps && n->flow && q < n->nrx; q++) {
 			free(n->rps[q]);
 			free(n->flow[q]);
@@ -554,22 +611,130 @@ static int check_nic(const struct saved_nic *sn, const char *file, const struct 
 	return 0;
 }
 
+/*
+ * The live IRQ an "other_irqs" entry is: the one of its name and number,
+ * else the only one of its name when the file has no other entry of that
+ * name (numbers change across boots and when ethtool -L re-creates the
+ * vectors). NULL: gone.
+ */
+static const struct nic_irq *live_other(const struct saved_nic *sn, size_t k,
+					const struct nic *n)
+{
+	const struct saved_irq *so = &sn->other[k];
+	const struct nic_irq *hit = NULL;
+	size_t named = 0;
+
+	for (size_t i = 0; i < n->nother; i++) {
+		if (strcmp(n->other[i].name, so->name) != 0)
+			continue;
+		if (n->other[i].irq == so->irq)
+			return &n->other[i];
+		hit = &n->other[i];
+		named++;
+	}
+	if (named != 1)
+		return NULL;
+	for (size_t j = 0; j < sn->nother; j++)
+		if (j != k && strcmp(sn->other[j].name, so->name) == 0)
+			return NULL;
+	return hit;
+}
+
+/* A string as printf would print it, malloc'd; NULL when out of memory. */
+__attribute__((format(printf, 1, 2)))
+static char *str_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = len < 0 ? NULL : malloc((size_t)len + 1);
+	if (!s)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+#define GONE_LISTED 8
+
+/* A saved IRQ that is not here: counted, and the first few named in p->gone. */
+static int gone_add(struct plan *p, const char *nic, const struct saved_irq *so)
+{
+	char *v;
+
+	if (p->ngone++ >= GONE_LISTED)
+		return 0;
+	v = str_printf("%s%s%s IRQ %d '%.64s' (smp_affinity_list %.64s)",
+		       p->gone ? p->gone : "", p->gone ? ", " : "", nic, so->irq, so->name,
+		       so->aff);
+	if (!v)
+		return -1;
+	free(p->gone);
+	p->gone = v;
+	return 0;
+}
+
+/* p->gone as the one line restore prints. */
+static int gone_line(struct plan *p, const char *file)
+{
+	size_t more = p->ngone > GONE_LISTED ? p->ngone - GONE_LISTED : 0;
+	char tail[48] = "", *v;
+
+	if (!p->ngone)
+		return 0;
+	if (more)
+		snprintf(tail, sizeof(tail), ", and %zu more", more);
+	v = str_printf("%s: %zu saved IRQ%s not here, %s affinity not restored: %s%s",
+		       file, p->ngone, p->ngone == 1 ? "" : "s",
+		       p->ngone == 1 ? "its" : "their", p->gone, tail);
+	if (!v)
+		return -1;
+	free(p->gone);
+	p->gone = v;
+	return 0;
+}
+
+static int plan_irq(const struct machine *m, const char *file, const char *nic,
+		    const struct nic_irq *q, const char *aff, int idx, struct plan *p,
+		    const char *why, char *err, size_t errlen)
+{
+	char path[64], what[320];
+
+	snprintf(what, sizeof(what), "%s: IRQ %d (%s) smp_affinity_list", nic, q->irq, q->name);
+	if (check_cpus(m, file, what, aff, false, err, errlen))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", q->irq);
+	if (plan_add(p, idx, CH_IRQ, path, q->aff_raw, strdup(aff), why))
+		return errf(err, errlen, "out of memory");
+	return 0;
+}
+
 static int plan_nic(const struct saved_nic *sn, const char *file, const struct machine *m,
 		    const struct nic *n, int idx, struct plan *p, char *err, size_t errlen)
 {
 	char path[320], what[320], why[320];
 
 	snprintf(why, sizeof(why), "saved in %s", file);
-	for (size_t k = 0; k < sn->nirq; k++) {
-		const struct nic_irq *q = live_irq(n, sn->irqs[k].name);
-
-		snprintf(what, sizeof(what), "%s: IRQ %d (%s) smp_affinity_list", sn->name,
-			 q->irq, q->name);
-		if (check_cpus(m, file, what, sn->irqs[k].aff, false, err, errlen))
+	for (size_t k = 0; k < sn->nirq; k++)
+		if (plan_irq(m, file, sn->name, live_irq(n, sn->irqs[k].name), sn->irqs[k].aff,
+			     idx, p, why, err, errlen))
 			return -1;
-		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", q->irq);
-		if (plan_add(p, idx, CH_IRQ, path, q->aff_raw, strdup(sn->irqs[k].aff), why))
-			return errf(err, errlen, "out of memory");
+	/* The device's other vectors: best effort, a vector gone is said, not fatal. */
+	for (size_t k = 0; k < sn->nother; k++) {
+		const struct nic_irq *q = live_other(sn, k, n);
+
+		if (!q) {
+			if (gone_add(p, sn->name, &sn->other[k]))
+				return errf(err, errlen, "out of memory");
+			continue;
+		}
+		if (plan_irq(m, file, sn->name, q, sn->other[k].aff, idx, p, why, err, errlen))
+			return -1;
 	}
 	for (int q = 0; q < sn->nrx; q++) {
 		if (sn->rps[q]) {
@@ -637,6 +802,10 @@ int state_plan(const struct saved *s, const char *file, const struct machine *m,
 		if (!channels_pending(&s->nics[i], v[i]) &&
 		    plan_nic(&s->nics[i], file, m, v[i], (int)i, p, err, errlen))
 			goto fail;
+	if (gone_line(p, file)) {
+		errf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (s->rps_sock && m->rps_sock_raw) {
 		snprintf(why, sizeof(why), "saved in %s (machine-wide)", file);
 		if (plan_add(p, -1, CH_SOCK, "/proc/sys/net/core/rps_sock_flow_entries",

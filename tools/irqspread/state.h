@@ -26,6 +26,12 @@ struct saved_nic {
 	int channels;		/* optional: combined channels when saved, -1 if not */
 	size_t nirq;
 	struct saved_irq *irqs;
+	/*
+	 * "other_irqs": the device's IRQs that carry no queue (link, misc,
+	 * mgmnt vectors, the rest of msi_irqs). Optional: older files lack it.
+	 */
+	size_t nother;
+	struct saved_irq *other;
 	char **rps, **flow, **xps;	/* per queue; NULL where the file was absent */
 };
 
@@ -45,7 +51,8 @@ struct saved {
 
 /*
  * Every value a policy may write, with what identifies the NIC it belongs
- * to, and its channel count; and @ibconf (NULL: not saved).
+ * to, and its channel count; the affinity of every other IRQ of the
+ * device (ethtool -L may reset it); and @ibconf (NULL: not saved).
  */
 char *state_dump(const struct machine *m, struct nic **nics, size_t n,
 		 const struct saved_file *ibconf);
@@ -58,6 +65,8 @@ void state_free(struct saved *s);
  * NICs itself into *nics. @file only names the file in messages. A NIC
  * whose channel count differs from the saved one is checked and planned
  * only for its identity: restore sets its channels first, then plans again.
+ * A saved IRQ without a queue that is not here does not stop the plan: it
+ * is counted in p->ngone and named in the line p->gone.
  */
 int state_plan(const struct saved *s, const char *file, const struct machine *m,
 	       struct nic ***nics, size_t *nnic, struct plan *p,

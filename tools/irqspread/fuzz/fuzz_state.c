@@ -26,6 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t k = 0; k < n->nirq; k++)
 			if (!n->irqs[k].name || !n->irqs[k].aff || n->irqs[k].irq < 0)
 				abort();
+		for (size_t k = 0; k < n->nother; k++)
+			if (!n->other || !n->other[k].name || !n->other[k].aff ||
+			    n->other[k].irq < 0)
+				abort();
 	}
 	state_free(&s);
 	return 0;

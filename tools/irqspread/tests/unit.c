@@ -274,14 +274,29 @@ static const char good_state[] =
 "  \"nics\": [ { \"name\": \"eth0\", \"driver\": \"igb\", \"bus\": \"0000:00:04.0\",\n"
 "    \"address\": null, \"rx_queues\": 2, \"tx_queues\": 1,\n"
 "    \"irqs\": [ { \"irq\": 25, \"name\": \"eth0-TxRx-0\", \"smp_affinity_list\": \"0-3\" } ],\n"
+"    \"other_irqs\": [ { \"irq\": 24, \"name\": \"eth0\", \"smp_affinity_list\": \"0\" },\n"
+"                    { \"irq\": 27, \"name\": \"\", \"smp_affinity_list\": \"1\" } ],\n"
 "    \"rx\": [ { \"rps_cpus\": \"0\", \"rps_flow_cnt\": \"0\" },\n"
 "              { \"rps_cpus\": null, \"rps_flow_cnt\": null } ],\n"
 "    \"tx\": [ { \"xps_cpus\": null } ] } ] }\n";
 
+/* @in with its first @from replaced by @to, malloc'd. */
+static char *replaced(const char *in, const char *from, const char *to)
+{
+	const char *at = strstr(in, from);
+	size_t len = strlen(in) - strlen(from) + strlen(to) + 1;
+	char *buf = malloc(len);
+
+	if (!at || !buf)
+		abort();
+	snprintf(buf, len, "%.*s%s%s", (int)(at - in), in, to, at + strlen(from));
+	return buf;
+}
+
 static void test_state(void)
 {
 	struct saved s;
-	char err[256];
+	char err[256], *buf;
 	static const struct {
 		const char *from, *to, *what;
 	} breaks[] = {
@@ -299,6 +314,12 @@ static void test_state(void)
 		{ "\"nics\": [", "\"nics\": 5, \"x\": [", "nics not an array" },
 		{ "\n", "\n}", "text after the JSON" },
 		{ "\"bus\": \"0000:00:04.0\"", "\"bus\": \"a\\u0000b\"", "a NUL inside a string" },
+		{ "\"other_irqs\": [", "\"other_irqs\": 5, \"x\": [", "other_irqs not an array" },
+		{ "\"smp_affinity_list\": \"0\" }", "\"smp_affinity_list\": \"0-\" }",
+		  "a malformed affinity of a device vector" },
+		{ "{ \"irq\": 24, \"name\": \"eth0\", \"smp_affinity_list\": \"0\" }",
+		  "{ \"irq\": 24, \"name\": \"eth0\" }", "a device vector without its affinity" },
+		{ "\"irq\": 27", "\"irq\": 24", "one device vector saved twice" },
 	};
 
 	check(state_parse(good_state, strlen(good_state), &s, err, sizeof(err)) == 0,
@@ -307,16 +328,34 @@ static void test_state(void)
 	      s.nics[0].irqs[0].irq == 25 && strcmp(s.nics[0].irqs[0].aff, "0-3") == 0 &&
 	      !s.nics[0].rps[1] && strcmp(s.nics[0].rps[0], "0") == 0 && !s.nics[0].address,
 	      "saved state fields come back with nulls kept");
+	check(s.nics[0].nother == 2 && s.nics[0].other[0].irq == 24 &&
+	      strcmp(s.nics[0].other[0].name, "eth0") == 0 &&
+	      strcmp(s.nics[0].other[0].aff, "0") == 0 && s.nics[0].other[1].irq == 27 &&
+	      strcmp(s.nics[0].other[1].name, "") == 0,
+	      "saved state: other_irqs (the link vector, an unnamed one) come back");
 	state_free(&s);
-	for (size_t i = 0; i < sizeof(breaks) / sizeof(breaks[0]); i++) {
-		const char *at = strstr(good_state, breaks[i].from);
-		size_t pre = (size_t)(at - good_state);
-		size_t tl = strlen(breaks[i].to), rest = strlen(at + strlen(breaks[i].from));
-		char *buf = malloc(pre + tl + rest + 1);
+	/* As irqspread wrote it before other_irqs (its lines cut out): still a saved state. */
+	{
+		const char *from = strstr(good_state, "\"other_irqs\"");
+		const char *to = strstr(good_state, "\"rx\": [");
+		int r;
 
-		memcpy(buf, good_state, pre);
-		memcpy(buf + pre, breaks[i].to, tl);
-		memcpy(buf + pre + tl, at + strlen(breaks[i].from), rest + 1);
+		buf = malloc(strlen(good_state) + 1);
+		if (!from || !to || !buf)
+			abort();
+		snprintf(buf, strlen(good_state) + 1, "%.*s%s", (int)(from - good_state),
+			 good_state, to);
+		err[0] = '\0';
+		r = state_parse(buf, strlen(buf), &s, err, sizeof(err));
+		check(r == 0 && s.nics[0].nother == 0 && !s.nics[0].other && s.nics[0].nirq == 1 &&
+		      !strstr(buf, "other_irqs"),
+		      "saved state without other_irqs (older files) parses, with none (%s)", err);
+		if (r == 0)
+			state_free(&s);
+		free(buf);
+	}
+	for (size_t i = 0; i < sizeof(breaks) / sizeof(breaks[0]); i++) {
+		buf = replaced(good_state, breaks[i].from, breaks[i].to);
 		err[0] = '\0';
 		check(state_parse(buf, strlen(buf), &s, err, sizeof(err)) == -1 && err[0],
 		      "saved state with %s is refused (%s)", breaks[i].what, err);
