@@ -60,6 +60,13 @@ static void notrace tsq_ftrace_handler(unsigned long ip, unsigned long parent_ip
 				       struct ftrace_ops *ops,
 				       struct ftrace_regs *fregs)
 {
+	struct tsq_queue *q = tsq_queue_of(raw_smp_processor_id());
+
+	/* Work that would stay here anyway: the kernel's TSQ does it as cheaply. */
+	if (!tsq_redirect_here(q)) {
+		local64_inc(&q->stats.aside);
+		return;
+	}
 	/* Counted here, inside the RCU-tasks protected trampoline, so that
 	 * unregistering and then waiting for zero leaves nobody in tsq_wfree().
 	 */

@@ -294,7 +294,7 @@ MODULE_PARM_DESC(drain_us, "Time limit of one poll in us, 10..100000 (default 10
 module_param_cb(starve_us, &tsq_starve_us_ops, &tsq_starve_us, 0644);
 MODULE_PARM_DESC(starve_us, "Rescue a queue idle this long in us, 100..10000000 (default 2000)");
 module_param_cb(busy_pct, &tsq_busy_pct_ops, &tsq_busy_pct, 0644);
-MODULE_PARM_DESC(busy_pct, "spread: keep work on the freeing CPU while it is less than this % busy, 0..100 (0: always spread; default 80)");
+MODULE_PARM_DESC(busy_pct, "spread: leave a CPU's frees to the kernel's TSQ until it is this % busy, 0..100 (0: always spread; default 80)");
 module_param_cb(threaded, &tsq_threaded_ops, &tsq_threaded, 0644);
 MODULE_PARM_DESC(threaded, "Drain in NAPI kthreads instead of softirq (default 0)");
 module_param_named(allow_untested_kernel, tsq_allow_untested, bool, 0444);

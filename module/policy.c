@@ -3,7 +3,8 @@
  * Where deferred transmit work goes.
  *
  * local:  the CPU that freed the skb, as stock TSQ does: the A/B control.
- *         Nothing moves under it: no placement elsewhere, no stealing,
+ *         Every free is left to the kernel's own TSQ (the step-aside,
+ *         below); what is still queued from before drains where it is,
  *         and the starvation rescue only re-kicks the queue's own CPU.
  * home:   the flow's own CPU: where RFS saw its last sendmsg/recvmsg (the
  *         application's CPU) when RFS is on, else where its receive
@@ -26,6 +27,12 @@
  *
  * Allowed CPUs default to the housekeeping CPUs; isolcpus/nohz_full CPUs
  * are never chosen unless the cpus= parameter names them.
+ *
+ * Where the work would stay on the freeing CPU anyway -- local, or spread
+ * while that CPU has room -- the kernel's own TSQ path does the same work
+ * without the enqueue, the rescue timer, the kick and the NAPI drain, so
+ * the redirect steps aside (tsq_redirect_here()) and tsqsteal costs only
+ * the ftrace call.
  */
 #include <linux/hash.h>
 #include <linux/ktime.h>
@@ -38,6 +45,9 @@
 
 /* Samples further apart than this replace the average instead of joining it. */
 #define TSQ_BUSY_WINDOW_NS	(16 * NSEC_PER_MSEC)
+
+/* spread takes a CPU's frees at busy_pct and lets go this many points below. */
+#define TSQ_ASIDE_BAND		10
 
 /*
  * The share of time this CPU was not idle since the last sample, from the
@@ -76,14 +86,15 @@ void tsq_busy_init(struct tsq_queue *q)
 	q->busy_ns = ktime_get_ns();
 	q->busy_idle_us = get_cpu_idle_time_us(q->cpu, NULL);
 	q->busy = TSQ_BUSY_ONE;
+	q->decide_stamp = jiffies - 1;
+	q->redirect = true;
 }
 
 /*
  * Called by tsq_enqueue() on the CPU whose skb free released the socket,
  * IRQs off: counts the event in this tick and, when the tick changed,
  * folds the last one into the average (halved per tick, so a CPU whose
- * NIC IRQs moved away sheds its load within a few ticks) and samples how
- * busy the CPU is.
+ * NIC IRQs moved away sheds its load within a few ticks).
  */
 void tsq_note_origin(struct tsq_queue *q)
 {
@@ -95,10 +106,60 @@ void tsq_note_origin(struct tsq_queue *q)
 		WRITE_ONCE(q->origin_load, gap <= 32 ? load >> (gap - 1) : 0);
 		WRITE_ONCE(q->origin_cur, 0);
 		WRITE_ONCE(q->origin_stamp, now);
-		tsq_note_busy(q);
 	}
 	WRITE_ONCE(q->origin_cur, q->origin_cur + 1);
 	q->stats.originated++;
+}
+
+/* Whether this CPU's frees go through tsqsteal now; IRQs off, own CPU. */
+static bool tsq_decide(struct tsq_queue *q)
+{
+	unsigned int pct = READ_ONCE(tsq_busy_pct), on;
+	struct tsq_cpuset *set;
+	bool allowed;
+
+	switch (READ_ONCE(tsq_policy)) {
+	case TSQ_POLICY_LOCAL:
+		return false;
+	case TSQ_POLICY_HOME:
+		return true;	/* the work belongs to the flow's CPU */
+	default:
+		break;
+	}
+	rcu_read_lock();
+	set = rcu_dereference(tsq_cpuset);
+	allowed = set && cpumask_test_cpu(q->cpu, &set->mask);
+	rcu_read_unlock();
+	if (!allowed || !pct)
+		return true;	/* work must leave this CPU / pure spread */
+	on = q->redirect ? (pct > TSQ_ASIDE_BAND ? pct - TSQ_ASIDE_BAND : 0) : pct;
+	return READ_ONCE(q->busy) * 100 >= on * TSQ_BUSY_ONE;
+}
+
+/*
+ * Called for every tcp_wfree() on this CPU, in any context, before the
+ * redirect: false leaves the free to the kernel's own TSQ.  Decided at most
+ * once a tick, with the CPU's busy share sampled then, and with a band so
+ * that a CPU near busy_pct does not flap between the two paths.  A socket
+ * queued by either path carries TSQF_QUEUED, which both paths honour and
+ * both drains clear, so mixing them per CPU and per tick is safe.
+ */
+bool tsq_redirect_here(struct tsq_queue *q)
+{
+	unsigned long now = jiffies, flags;
+	bool on;
+
+	if (likely(READ_ONCE(q->decide_stamp) == now))
+		return READ_ONCE(q->redirect);
+	local_irq_save(flags);
+	if (q->decide_stamp != now) {
+		tsq_note_busy(q);
+		WRITE_ONCE(q->redirect, tsq_decide(q));
+		WRITE_ONCE(q->decide_stamp, now);
+	}
+	on = q->redirect;
+	local_irq_restore(flags);
+	return on;
 }
 
 /* Racy read from any CPU, decayed for the ticks it has not been updated. */

@@ -32,10 +32,11 @@ void tsq_stats_wait(struct tsq_queue *q, u64 wait_ns)
 	q->stats.wait_hist[i]++;
 }
 
-/* The u64 counters, in column order. */
+/* The counters, in column order: u64, or local64_t where marked. */
 static const struct {
 	const char *name;
 	size_t off;
+	bool local64;
 } tsq_cols[] = {
 	{ "enqueued",		offsetof(struct tsq_stats, enqueued) },
 	{ "drained",		offsetof(struct tsq_stats, drained) },
@@ -52,13 +53,18 @@ static const struct {
 	{ "kicks",		offsetof(struct tsq_stats, kicks) },
 	{ "originated",		offsetof(struct tsq_stats, originated) },
 	{ "kept_local",		offsetof(struct tsq_stats, kept_local) },
+	{ "aside",		offsetof(struct tsq_stats, aside), true },
 };
 
 #define TSQ_NCOLS ARRAY_SIZE(tsq_cols)
 
-static u64 tsq_col(const struct tsq_stats *s, unsigned int i)
+static u64 tsq_col(struct tsq_stats *s, unsigned int i)
 {
-	return READ_ONCE(*(const u64 *)((const char *)s + tsq_cols[i].off));
+	void *p = (char *)s + tsq_cols[i].off;
+
+	if (tsq_cols[i].local64)
+		return local64_read((local64_t *)p);
+	return READ_ONCE(*(u64 *)p);
 }
 
 static void tsq_stats_row(struct seq_file *m, const u64 *cols,

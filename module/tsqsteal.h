@@ -6,6 +6,7 @@
 #ifndef _TSQSTEAL_H
 #define _TSQSTEAL_H
 
+#include <asm/local64.h>
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
@@ -57,6 +58,8 @@ struct tsq_stats {
 	/* by this CPU's tcp_wfree(), IRQs off */
 	u64 originated;		/* TSQ events its TX completions released */
 	u64 kept_local;		/* spread: left here, this CPU had headroom */
+	/* by this CPU's tcp_wfree() calls, any context */
+	local64_t aside;	/* left to the kernel's own TSQ (tsq_redirect_here()) */
 };
 
 struct tsq_queue {
@@ -79,6 +82,8 @@ struct tsq_queue {
 	u64 busy_ns;			/* ktime of the last idle-time sample */
 	u64 busy_idle_us;		/* its idle time then */
 	unsigned int busy;		/* non-idle share, TSQ_BUSY_ONE = all */
+	unsigned long decide_stamp;	/* jiffies of the last redirect decision */
+	bool redirect;			/* that decision, see tsq_redirect_here() */
 
 	struct napi_struct napi;
 	call_single_data_t csd;
@@ -156,6 +161,7 @@ struct tsq_queue *tsq_pick(struct sock *sk, unsigned int this_cpu);
 struct tsq_queue *tsq_pick_rescuer(unsigned int victim);
 struct tsq_queue *tsq_pick_idle(unsigned int busy);
 void tsq_note_origin(struct tsq_queue *q);
+bool tsq_redirect_here(struct tsq_queue *q);
 void tsq_busy_init(struct tsq_queue *q);
 unsigned int tsq_cost(const struct tsq_queue *q);
 struct tsq_cpuset *tsq_cpuset_build(const struct cpumask *mask);

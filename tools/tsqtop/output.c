@@ -242,6 +242,7 @@ static const struct {
 	{ "kicks", "IPIs received to schedule this CPU's poll." },
 	{ "originated", "TSQ events this CPU's skb frees released." },
 	{ "kept_local", "Of those, left on this CPU by policy spread." },
+	{ "aside", "tcp_wfree() calls left to the kernel's own TSQ (the step-aside)." },
 	{ "max_qlen", "Longest queue seen on this CPU." },
 	{ "qlen", "Current length of this CPU's queue." },
 	{ "busy_pct", "This CPU's busy share as placement last saw it." },

@@ -7,7 +7,7 @@
 base_tcp=$(tcp_inuse)
 rm_dir=$(mktemp -d)
 for cycle in $(seq "$T_CYCLES"); do
-	tsq_load policy=spread >/dev/null || { tap_fail "$CELL: rmmod cycle $cycle: insmod"; continue; }
+	tsq_load policy=spread busy_pct=0 >/dev/null || { tap_fail "$CELL: rmmod cycle $cycle: insmod"; continue; }
 	traffic_start "$rm_dir" 32 mid.bin
 	# Unload once the flows are going through tsqsteal (asserted), while they run.
 	for i in $(seq 50); do

@@ -44,8 +44,11 @@ bg_wait() {
 # --- parameter storm -------------------------------------------------
 part "parameter storm"
 check "$CELL: storm: insmod" tsq_load policy=spread
+# busy_pct 0/80/100 with local and spread: sockets go back and forth
+# between tsqsteal's queues and the kernel's own TSQ (the step-aside).
 guest "rm -f /tmp/storm.done; ( n=\$(( $T_STORM * 10 / 3 )); i=0
 	while [ \$i -lt \$n ]; do
+		case \$((i % 3)) in 0) echo 0 ;; 1) echo 80 ;; 2) echo 100 ;; esac > $PARAMS/busy_pct
 		case \$((i % 8)) in
 		0) echo 0 > $PARAMS/enable ;; 1) echo 1 > $PARAMS/enable ;;
 		2) echo local > $PARAMS/policy ;; 3) echo home > $PARAMS/policy ;;
@@ -65,7 +68,10 @@ done
 check "$CELL: storm: parameters rewritten every 0.3 s for ${T_STORM}s: every batch intact ($ok of $rounds batches of 32 flows)" \
 	test "$ok" -eq "$rounds" -a "$rounds" -gt 0
 guest "for i in \$(seq 100); do [ -f /tmp/storm.done ] && exit 0; sleep 0.2; done; exit 1" >/dev/null
-guest "echo 1 > $PARAMS/enable; echo spread > $PARAMS/policy; echo 0 > $PARAMS/threaded; echo 64 > $PARAMS/budget; echo 0-$last > $PARAMS/cpus" >/dev/null
+guest "echo 1 > $PARAMS/enable; echo spread > $PARAMS/policy; echo 0 > $PARAMS/threaded; echo 64 > $PARAMS/budget; echo 0-$last > $PARAMS/cpus; echo 80 > $PARAMS/busy_pct" >/dev/null
+a=$(tsq_stat aside)
+check "$CELL: storm: both paths served the flows (tsqsteal enqueued $(tsq_stat enqueued), left to the kernel's TSQ $a)" \
+	test "$(tsq_stat enqueued)" -gt 0 -a "${a:-0}" -gt 0
 check_shown "$CELL: storm: every queued socket was handed back" tsq_accounted
 check "$CELL: storm: rmmod" tsq_unload
 
@@ -73,7 +79,7 @@ check "$CELL: storm: rmmod" tsq_unload
 part "rmmod racing a parameter writer"
 fails=0
 for i in $(seq "$T_CYCLES"); do
-	tsq_load policy=spread >/dev/null || { fails=$((fails + 1)); continue; }
+	tsq_load policy=spread busy_pct=0 >/dev/null || { fails=$((fails + 1)); continue; }
 	bg_bulk 16 2m.bin
 	sleep 0.5
 	guest "( while :; do echo 1 > $PARAMS/threaded; echo local > $PARAMS/policy;
@@ -97,7 +103,7 @@ for i in 1 2 3; do
 	bg_bulk 16 mid.bin
 	sleep 0.3
 	e=NA
-	if tsq_load policy=spread >/dev/null; then
+	if tsq_load policy=spread busy_pct=0 >/dev/null; then
 		for j in $(seq 30); do
 			e=$(tsq_stat enqueued)
 			[ "$e" -gt 0 ] 2>/dev/null && break
@@ -186,7 +192,9 @@ fi
 
 # --- churn and aborts ------------------------------------------------
 part "churn and aborts"
-check "$CELL: churn: insmod" tsq_load policy=spread
+# busy_pct=0 from here on: what follows tests the queues, which the
+# step-aside would leave to the kernel wherever a CPU has room.
+check "$CELL: churn: insmod" tsq_load policy=spread busy_pct=0
 client sh -c "wrk -t2 -c64 -d${T_TRAFFIC}s --timeout 10s -H 'Connection: close' http://$VM_GUEST_IP/64k.bin" >"$S/wrk.close" 2>&1
 req=$(awk '/requests in/ { print $1 }' "$S/wrk.close")
 # Each request on a connection of its own: any request served means
@@ -272,7 +280,6 @@ check "$CELL: netem: removed, eth0 back to its default qdisc" \
 
 # --- 2000 connections ------------------------------------------------
 part "2000 connections"
-guest "echo 0 > $PARAMS/busy_pct" >/dev/null
 snap "$S/a"
 client sh -c "ulimit -n 8192; wrk -t2 -c2000 -d${T_TRAFFIC}s --timeout 20s http://$VM_GUEST_IP/64k.bin" >"$S/wrk.2000" 2>&1
 snap "$S/b"
@@ -288,7 +295,6 @@ if awk -v r="${rd:-0}" -v s="$st" 'BEGIN { exit !(r > 0 && s > 0) }'; then
 else
 	tap_fail "$CELL: 2000 connections: served, steals > 0 (${rd:-0} MB read, steals +$st)" "$(cat "$S/wrk.2000")"
 fi
-guest "echo 80 > $PARAMS/busy_pct" >/dev/null
 check_shown "$CELL: 2000 connections: every queued socket was handed back" tsq_accounted
 
 # --- IPv6 ------------------------------------------------------------
