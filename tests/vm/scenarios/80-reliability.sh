@@ -208,13 +208,16 @@ check_bulk "$CELL: churn: flows intact after 32 clients hung up mid-body" 32
 # ss -K: the admin destroys established sockets (tcp_abort) while their
 # data is in flight, so some sit in a tsqsteal queue when they die.
 snap "$S/a"
+# Rate-limited by the client (8 MiB at 1 MB/s) so that a fast host cannot
+# finish them before the kill (6.12/amd64 did, unlimited, within 1 s).
 pids=()
 for i in $(seq 16); do
-	client curl -s --max-time 30 -o /dev/null "http://$VM_GUEST_IP/blob/big.bin" &
+	client curl -s --max-time 30 --limit-rate 1M -o /dev/null "http://$VM_GUEST_IP/blob/big.bin" &
 	pids+=($!)
 done
-sleep 1
-killed=$(guest "ss -K -Htn state established '( sport = :80 )' | wc -l")
+killed=$(guest "for i in \$(seq 50); do
+		[ \$(ss -Htn state established '( sport = :80 )' | wc -l) -ge 16 ] && break; sleep 0.1; done
+	sleep 1; ss -K -Htn state established '( sport = :80 )' | wc -l")
 wait "${pids[@]}"
 snap "$S/b"
 e=$(delta "$S/a" "$S/b" enqueued total)
