@@ -30,6 +30,7 @@ unsigned int tsq_starve_us = 2000;
 unsigned int tsq_busy_pct = 80;
 int tsq_policy = TSQ_POLICY_SPREAD;
 bool tsq_threaded;
+bool tsq_step_aside = true;
 static bool tsq_enable = true;
 static bool tsq_allow_untested;
 struct tsq_cpuset __rcu *tsq_cpuset;
@@ -89,6 +90,24 @@ static int tsq_busy_pct_set(const char *val, const struct kernel_param *kp)
 {
 	return tsq_set_uint(val, kp->arg, "busy_pct", 0, 100);
 }
+
+static int tsq_step_aside_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+
+	if (kstrtobool(val, &on)) {
+		pr_warn("step_aside: invalid value '%.*s' (want 0 or 1)\n",
+			tsq_vlen(val), val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(tsq_step_aside, on);
+	return 0;
+}
+
+static const struct kernel_param_ops tsq_step_aside_ops = {
+	.set = tsq_step_aside_set,
+	.get = param_get_bool,
+};
 
 static const struct kernel_param_ops tsq_busy_pct_ops = {
 	.set = tsq_busy_pct_set,
@@ -295,6 +314,8 @@ module_param_cb(starve_us, &tsq_starve_us_ops, &tsq_starve_us, 0644);
 MODULE_PARM_DESC(starve_us, "Rescue a queue idle this long in us, 100..10000000 (default 2000)");
 module_param_cb(busy_pct, &tsq_busy_pct_ops, &tsq_busy_pct, 0644);
 MODULE_PARM_DESC(busy_pct, "spread: leave a CPU's frees to the kernel's TSQ until it is this % busy, 0..100 (0: always spread; default 80)");
+module_param_cb(step_aside, &tsq_step_aside_ops, &tsq_step_aside, 0644);
+MODULE_PARM_DESC(step_aside, "1: frees whose work stays on the freeing CPU go to the kernel's TSQ; 0: through tsqsteal's queues too, the control for the mechanism's own cost (default 1)");
 module_param_cb(threaded, &tsq_threaded_ops, &tsq_threaded, 0644);
 MODULE_PARM_DESC(threaded, "Drain in NAPI kthreads instead of softirq (default 0)");
 module_param_named(allow_untested_kernel, tsq_allow_untested, bool, 0444);

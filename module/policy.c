@@ -118,6 +118,8 @@ static bool tsq_decide(struct tsq_queue *q)
 	struct tsq_cpuset *set;
 	bool allowed;
 
+	if (!READ_ONCE(tsq_step_aside))
+		return true;	/* the mechanism's control: never aside */
 	switch (READ_ONCE(tsq_policy)) {
 	case TSQ_POLICY_LOCAL:
 		return false;

@@ -109,6 +109,7 @@ extern unsigned int tsq_starve_us;
 extern unsigned int tsq_busy_pct;
 extern int tsq_policy;
 extern bool tsq_threaded;
+extern bool tsq_step_aside;
 extern struct tsq_cpuset __rcu *tsq_cpuset;
 extern const char * const tsq_policy_names[TSQ_POLICY_MAX];
 

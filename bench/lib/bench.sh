@@ -135,6 +135,7 @@ config_setup() {
 	# The mechanism alone: redirect, queue, kick and NAPI drain, every
 	# socket on the CPU that freed it, as stock does (issue 18's control).
 	tsq-local) srv "insmod $KO policy=local" ;;
+	tsq-local-queued) srv "insmod $KO policy=local step_aside=0" ;;
 	tsq-threaded) srv "insmod $KO policy=spread threaded=1" ;;
 	# The module's time limits are for real hardware (a deferred xmit takes
 	# microseconds); under TCG it takes ~100x longer, so a 1 ms poll limit

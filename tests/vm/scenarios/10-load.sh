@@ -4,7 +4,7 @@
 # tracepoints; unload leaves nothing behind.
 
 for bad in "policy=bogus" "budget=0" "budget=65" "drain_us=0" "starve_us=5" \
-	"cpus=" "cpus=1-x" "cpus=63" "cpus=0,$(guest nproc)" "busy_pct=101" "enable=maybe"; do
+	"cpus=" "cpus=1-x" "cpus=63" "cpus=0,$(guest nproc)" "busy_pct=101" "enable=maybe" "step_aside=2"; do
 	check "$CELL: insmod $bad is refused and loads nothing" \
 		guest "! insmod $KO $bad && ! test -d /sys/module/tsqsteal"
 done
@@ -47,8 +47,8 @@ check "$CELL: sysctl kernel.ftrace_enabled=0 refused while the redirect is on" \
 check_takes_work "$CELL: the redirect still takes work after that"
 check "$CELL: with enable=0, kernel.ftrace_enabled=0 is allowed again" \
 	guest "echo 0 > $PARAMS/enable && sysctl -qw kernel.ftrace_enabled=0 && sysctl -qw kernel.ftrace_enabled=1 && echo 1 > $PARAMS/enable"
-check "$CELL: defaults read back (spread, budget 64, drain 1000us, starve 2000us, busy 80 %)" \
-	guest "test \"\$(cat $PARAMS/policy $PARAMS/budget $PARAMS/drain_us $PARAMS/starve_us $PARAMS/busy_pct $PARAMS/enable $PARAMS/threaded | tr '\n' ' ')\" = 'spread 64 1000 2000 80 Y N '"
+check "$CELL: defaults read back (spread, budget 64, drain 1000us, starve 2000us, busy 80 %, step aside)" \
+	guest "test \"\$(cat $PARAMS/policy $PARAMS/budget $PARAMS/drain_us $PARAMS/starve_us $PARAMS/busy_pct $PARAMS/enable $PARAMS/threaded $PARAMS/step_aside | tr '\n' ' ')\" = 'spread 64 1000 2000 80 Y N Y '"
 check "$CELL: allowed CPUs default to all housekeeping CPUs" \
 	guest "test \"\$(cat $PARAMS/cpus)\" = 0-\$((\$(nproc) - 1))"
 check "$CELL: stats table has a header, one row per CPU and a total" \

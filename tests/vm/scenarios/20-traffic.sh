@@ -131,6 +131,30 @@ as=$(delta "$S/a" "$S/b" aside total)
 check "$CELL: local: the redirect stepped aside, the kernel's TSQ did the work (aside +$as, enqueued +$tot, TASKLET softirqs +$((t1 - t0)))" \
 	test "$as" -gt 0 -a "$tot" -eq 0 -a $((t1 - t0)) -gt 0
 
+# local with step_aside=0: the control for the mechanism's own cost.
+# Every free goes through tsqsteal's queue on the CPU that made it: each
+# CPU queues and drains exactly the work its own TX completions released,
+# and nothing moves.
+guest "echo 0 > $PARAMS/step_aside" >/dev/null
+sleep 0.1
+snap "$S/a"
+check_bulk "$CELL: local, step_aside=0: bulk flows arrive intact" 32
+sleep 0.5
+snap "$S/b"
+bad=""
+for c in $(cpus_of "$S/b"); do
+	e=$(delta "$S/a" "$S/b" enqueued "$c")
+	o=$(delta "$S/a" "$S/b" originated "$c")
+	h=$(delta "$S/a" "$S/b" handed "$c")
+	[ "$e" = "$o" ] && [ "$e" = "$h" ] || bad="$bad cpu$c:originated=$o,enqueued=$e,handed=$h"
+done
+mv=$(($(delta "$S/a" "$S/b" stolen_by total) + $(delta "$S/a" "$S/b" rescued_by total)))
+tot=$(delta "$S/a" "$S/b" enqueued total)
+as=$(delta "$S/a" "$S/b" aside total)
+check "$CELL: local, step_aside=0: each CPU queued and drained what it originated, nothing moved, nothing aside ($tot enqueued; moved $mv; aside +$as${bad:+;$bad})" \
+	test -z "$bad" -a "$mv" -eq 0 -a "$tot" -gt 0 -a "$as" -eq 0
+guest "echo 1 > $PARAMS/step_aside" >/dev/null
+
 # home: with RPS steering every flow's receive processing to CPU 2, the
 # work follows it there, away from the IRQ CPU.
 # starve_us at its 10 s maximum: on the slow arm64 guests CPU 2, busy with

@@ -32,6 +32,7 @@ bad busy_pct 101
 bad busy_pct -5
 bad enable 2
 bad threaded maybe
+bad step_aside maybe
 # One line: the echoed newline is not part of the logged value.
 check "$CELL: a refused write logs one line naming the parameter and the value" \
 	guest "dmesg | grep -q \"tsqsteal: cpus: invalid cpulist 'x-y' (want\" &&
@@ -54,6 +55,8 @@ good starve_us 5000
 good starve_us 2000
 good busy_pct 0
 good busy_pct 80
+good step_aside 0 N
+good step_aside 1 Y
 good cpus 1-3
 good cpus 0-3
 check_bulk "$CELL: traffic after parameter changes arrives intact" 64
