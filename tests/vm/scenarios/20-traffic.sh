@@ -109,7 +109,7 @@ p=$(delta "$S/a" "$S/b" polls total)
 ts=$(delta "$S/a" "$S/b" time_stops total)
 check "$CELL: drain_us=10: about one socket per poll ($h handed back in $p polls, want <= 1.5 per poll), time stops +$ts" \
 	test "$h" -le $((p + p / 2)) -a "$ts" -gt 0 -a "$h" -gt 0
-guest "echo 1000 > $PARAMS/drain_us; echo 0-$((ncpu - 1)) > $PARAMS/cpus; echo 80 > $PARAMS/busy_pct" >/dev/null
+guest "echo 1000 > $PARAMS/drain_us; echo 0-$((ncpu - 1)) > $PARAMS/cpus; echo 0 > $PARAMS/busy_pct" >/dev/null
 
 # local: stock placement, the A/B control.  Work that stays on the
 # freeing CPU is the kernel's own TSQ's to do: the redirect steps aside
