@@ -2,7 +2,8 @@
 #
 #   make             module (for the running kernel, or KDIR=...) and tools
 #   make test        everything: host packages, static checks, unit tests,
-#                    the VM matrix: six kernels, plus one igb cell (MATRIX="6.1/amd64 ..." QUICK=1)
+#                    the VM matrix: six kernels, two RT kernels, one igb
+#                    cell (MATRIX="6.1/amd64 ..." QUICK=1)
 #   make check       checkpatch, sparse/W=1, cppcheck/clang-tidy
 #   make soak        the VM scenarios, longer (20 rmmod cycles, 20 s traffic)
 #   make mutate      every tests/mutations/*.patch must fail the VM scenarios

@@ -87,6 +87,15 @@ static __always_inline void tsq_ftrace_set_ip(struct ftrace_regs *fregs,
 #endif
 
 /*
+ * PREEMPT_RT: a kick's IPI handler may run from the idle loop's
+ * flush_smp_call_function_queue(), where raising NET_RX warns
+ * (do_softirq_post_smp_call_flush()) and leaves it pending.  The kernel's
+ * RPS switched to backlog threads on RT for this (6.10); tsqsteal drains
+ * in its NAPI threads there, which a kick wakes without raising a softirq.
+ */
+#define TSQ_THREADED_ONLY	IS_ENABLED(CONFIG_PREEMPT_RT)
+
+/*
  * get_cpu_idle_time_us() is declared in <linux/tick.h> up to 6.12 and in
  * <linux/kernel_stat.h> (nohz idle time kept in kernel_cpustat) later;
  * both are included above.

@@ -29,7 +29,7 @@ unsigned int tsq_drain_us = 1000;
 unsigned int tsq_starve_us = 2000;
 unsigned int tsq_busy_pct = 80;
 int tsq_policy = TSQ_POLICY_SPREAD;
-bool tsq_threaded;
+bool tsq_threaded = TSQ_THREADED_ONLY;
 bool tsq_step_aside = true;
 static bool tsq_enable = true;
 static bool tsq_allow_untested;
@@ -283,6 +283,10 @@ static int tsq_threaded_set(const char *val, const struct kernel_param *kp)
 			tsq_vlen(val), val);
 		return -EINVAL;
 	}
+	if (!on && TSQ_THREADED_ONLY) {
+		pr_warn("threaded: 0 is not supported on PREEMPT_RT, where the drain runs in NAPI threads\n");
+		return -EINVAL;
+	}
 	mutex_lock(&tsq_cfg_lock);
 	if (tsq_ready && on != tsq_threaded) {
 		err = tsq_queues_set_threaded(on);
@@ -317,7 +321,7 @@ MODULE_PARM_DESC(busy_pct, "spread: leave a CPU's frees to the kernel's TSQ unti
 module_param_cb(step_aside, &tsq_step_aside_ops, &tsq_step_aside, 0644);
 MODULE_PARM_DESC(step_aside, "1: frees whose work stays on the freeing CPU go to the kernel's TSQ; 0: through tsqsteal's queues too, the control for the mechanism's own cost (default 1)");
 module_param_cb(threaded, &tsq_threaded_ops, &tsq_threaded, 0644);
-MODULE_PARM_DESC(threaded, "Drain in NAPI kthreads instead of softirq (default 0)");
+MODULE_PARM_DESC(threaded, "Drain in NAPI kthreads instead of softirq (default 0; always 1 on PREEMPT_RT)");
 module_param_named(allow_untested_kernel, tsq_allow_untested, bool, 0444);
 MODULE_PARM_DESC(allow_untested_kernel,
 		 "Load on a kernel series not tested (tested: " TSQ_TESTED_SERIES "; default 0)");

@@ -36,7 +36,6 @@
  */
 #include <linux/hash.h>
 #include <linux/ktime.h>
-#include <linux/random.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
@@ -263,7 +262,12 @@ static struct tsq_queue *tsq_pick_cheapest(unsigned int victim, bool empty_only)
 
 	rcu_read_lock();
 	set = rcu_dereference(tsq_cpuset);
-	start = get_random_u32_below(set->nr);
+	/*
+	 * Vary where the probes start.  Not get_random_u32_below(): its
+	 * local_lock sleeps on PREEMPT_RT, and callers here have IRQs off or
+	 * run in the hard-IRQ rescue timer.
+	 */
+	start = reciprocal_scale(hash_64(tsq_now(), 32), set->nr);
 	for (i = 0; i < min_t(unsigned int, set->nr, TSQ_STEAL_PROBES); i++) {
 		struct tsq_queue *q = tsq_queue_of(set->cpus[(start + i) % set->nr]);
 

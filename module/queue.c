@@ -143,18 +143,18 @@ void tsq_enqueue(struct sock *sk)
 	this = smp_processor_id();
 	tsq_note_origin(tsq_queue_of(this));
 	q = tsq_pick(sk, this);
-	spin_lock(&q->lock);
+	raw_spin_lock(&q->lock);
 	if (unlikely(!q->online)) {
 		/* Raced with the CPU going down: the local queue always works. */
-		spin_unlock(&q->lock);
+		raw_spin_unlock(&q->lock);
 		q = tsq_queue_of(this);
-		spin_lock(&q->lock);
+		raw_spin_lock(&q->lock);
 	}
 	list_add_tail(&tp->tsq_node, &one);
 	kick = tsq_add_locked(q, &one, 1);
 	q->stats.enqueued++;
 	qlen = q->len;
-	spin_unlock(&q->lock);
+	raw_spin_unlock(&q->lock);
 	/* Crossing twice the budget: wake an idle CPU to steal half. */
 	if (qlen == 2 * READ_ONCE(tsq_budget) && tsq_stealing())
 		idle = tsq_pick_idle(q->cpu);
@@ -212,7 +212,7 @@ static unsigned int tsq_move(struct tsq_queue *to, struct tsq_queue *from,
 	unsigned long flags;
 	LIST_HEAD(list);
 
-	spin_lock_irqsave(&from->lock, flags);
+	raw_spin_lock_irqsave(&from->lock, flags);
 	n = tsq_take_locked(from, &list, n);
 	if (n) {
 		if (rescue)
@@ -222,11 +222,11 @@ static unsigned int tsq_move(struct tsq_queue *to, struct tsq_queue *from,
 		if (!from->len)
 			WRITE_ONCE(from->since_ns, 0);
 	}
-	spin_unlock(&from->lock);
+	raw_spin_unlock(&from->lock);
 	if (n) {
-		spin_lock(&to->lock);
+		raw_spin_lock(&to->lock);
 		tsq_add_locked(to, &list, n);
-		spin_unlock(&to->lock);
+		raw_spin_unlock(&to->lock);
 	}
 	local_irq_restore(flags);
 	return n;
@@ -320,9 +320,9 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 		tsq_stats_wait(q, tsq_age(now, since));
 
 	while (done < limit && !late) {
-		spin_lock_irq(&q->lock);
+		raw_spin_lock_irq(&q->lock);
 		n = tsq_take_locked(q, &batch, limit - done);
-		spin_unlock_irq(&q->lock);
+		raw_spin_unlock_irq(&q->lock);
 		if (!n && (!tsq_stealing() ||
 			   (!tsq_rescue_starving(q) && !tsq_steal(q))))
 			break;
@@ -345,23 +345,23 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 		q->stats.time_stops++;
 		/* What the poll took but did not send goes back to the head. */
 		if (n) {
-			spin_lock_irq(&q->lock);
+			raw_spin_lock_irq(&q->lock);
 			if (!q->len)
 				tsq_rescue_arm(q);
 			list_splice(&batch, &q->head);
 			q->len += n;
-			spin_unlock_irq(&q->lock);
+			raw_spin_unlock_irq(&q->lock);
 		}
 	}
 
-	spin_lock_irq(&q->lock);
+	raw_spin_lock_irq(&q->lock);
 	if (q->len) {
 		more = true;
 		WRITE_ONCE(q->since_ns, tsq_now());
 	} else {
 		WRITE_ONCE(q->since_ns, 0);
 	}
-	spin_unlock_irq(&q->lock);
+	raw_spin_unlock_irq(&q->lock);
 	trace_drain(q->cpu, done, READ_ONCE(q->len));
 
 	if (more) {
@@ -384,7 +384,7 @@ static int tsq_queue_init(unsigned int cpu)
 	q = kzalloc_node(sizeof(*q), GFP_KERNEL, cpu_to_node(cpu));
 	if (!q)
 		return -ENOMEM;
-	spin_lock_init(&q->lock);
+	raw_spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->head);
 	q->cpu = cpu;
 	q->online = cpu_online(cpu);
@@ -498,9 +498,9 @@ void tsq_queues_stop(void)
 		q = tsq_queues[cpu];
 		if (!q)
 			continue;
-		spin_lock_irq(&q->lock);
+		raw_spin_lock_irq(&q->lock);
 		tsq_take_locked(q, &list, UINT_MAX);
-		spin_unlock_irq(&q->lock);
+		raw_spin_unlock_irq(&q->lock);
 		local_bh_disable();
 		list_for_each_entry_safe(tp, tmp, &list, tsq_node) {
 			list_del(&tp->tsq_node);
@@ -547,9 +547,9 @@ void tsq_queue_offline(unsigned int cpu)
 	struct tsq_queue *q = tsq_queue_of(cpu), *to;
 	unsigned int n;
 
-	spin_lock_irq(&q->lock);
+	raw_spin_lock_irq(&q->lock);
 	q->online = false;
-	spin_unlock_irq(&q->lock);
+	raw_spin_unlock_irq(&q->lock);
 	cpumask_clear_cpu(cpu, &tsq_starving);
 
 	to = tsq_pick_rescuer(cpu);
@@ -576,9 +576,9 @@ void tsq_queues_sync_online(void)
 
 		if (cpu_online(cpu) && !q->ksoftirqd)
 			tsq_find_ksoftirqd();
-		spin_lock_irq(&q->lock);
+		raw_spin_lock_irq(&q->lock);
 		q->online = cpu_online(cpu);
-		spin_unlock_irq(&q->lock);
+		raw_spin_unlock_irq(&q->lock);
 	}
 }
 
@@ -588,7 +588,7 @@ void tsq_queue_online(unsigned int cpu)
 
 	if (!q->ksoftirqd)
 		tsq_find_ksoftirqd();
-	spin_lock_irq(&q->lock);
+	raw_spin_lock_irq(&q->lock);
 	q->online = true;
-	spin_unlock_irq(&q->lock);
+	raw_spin_unlock_irq(&q->lock);
 }

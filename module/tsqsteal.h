@@ -63,7 +63,11 @@ struct tsq_stats {
 };
 
 struct tsq_queue {
-	spinlock_t lock;		/* head, len, online; enqueue stats */
+	/*
+	 * head, len, online; enqueue stats.  Raw: taken with IRQs off in the
+	 * free path, where PREEMPT_RT's sleeping spinlock_t is not allowed.
+	 */
+	raw_spinlock_t lock;
 	struct list_head head;		/* tcp_sock.tsq_node, oldest first */
 	unsigned int len;
 	bool online;			/* false: CPU going down, do not add */

@@ -48,7 +48,7 @@ if [ -x "$top/bench/test.sh" ]; then
 fi
 phase "packaging: make install, make deb, dkms.conf"
 sub "packaging" "$here/pkg.sh"
-phase "VM matrix: ${MATRIX:-six kernels x e1000e, plus 7/amd64 on igb}"
+phase "VM matrix: ${MATRIX:-six kernels and two PREEMPT_RT kernels x e1000e, plus 7/amd64 on igb}"
 sub "VM matrix" "$here/vm/run.sh"
 
 # The bench, short: one repeat of every configuration on one kernel; the

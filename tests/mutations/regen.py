@@ -3,7 +3,8 @@
 # the current module/ (run it after a module change moves the context).
 # Each entry: what it breaks, the scenarios that must catch it, the
 # pattern of the failing TAP line, (file, old, new) edits, and for an
-# equivalent mutant (no guest schedule reaches it) the reason.
+# equivalent mutant (no guest schedule reaches it) the reason.  A mutant
+# that only a cell other than make mutate's can catch names it in CELLS.
 import os, subprocess, shutil, sys
 import re
 root=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -56,10 +57,14 @@ muts = {
  'untested-loads': ('A kernel series outside the tested set loads without the override.',
    '10', r'untested kernel series',
    [('main.c', "\tif (!tsq_kernel_tested()) {\n\t\tif (!tsq_allow_untested) {", "\tif (!tsq_kernel_tested()) {\n\t\tif (0) {")]),
+ 'rt-softirq-kick': ('On PREEMPT_RT the drain may run in softirq: a kick raises NET_RX from the idle loop.',
+   '10 20', r'kernel log clean',
+   [('compat.h', "#define TSQ_THREADED_ONLY\tIS_ENABLED(CONFIG_PREEMPT_RT)", "#define TSQ_THREADED_ONLY\tfalse")]),
  'ftrace-not-permanent': ('The redirect\'s ftrace ops is not permanent: ftrace_enabled=0 turns it off silently.',
    '10', r'ftrace_enabled=0 refused',
    [('hook.c', " | FTRACE_OPS_FL_PERMANENT,", ",")]),
 }
+CELLS = {'rt-softirq-kick': '6.1-rt/amd64'}
 os.makedirs(root+'/tests/mutations', exist_ok=True)
 for name,(desc,scen,caught,edits,*equiv) in muts.items():
     tmp='/tmp/mut-'+name
@@ -75,6 +80,8 @@ for name,(desc,scen,caught,edits,*equiv) in muts.items():
     d=re.sub(r'^((?:---|\+\+\+) [^\t\n]+)\t[^\n]*$', r'\1', d, flags=re.M)
     shutil.rmtree(tmp)
     hdr=f"# {desc}\n# scenarios: {scen}\n# caught-by: {caught}\n"
+    if name in CELLS:
+        hdr+=f"# cell: {CELLS[name]}\n"
     if equiv:
         hdr+=f"# equivalent: {equiv[0]}\n"
     open(f"{root}/tests/mutations/{name}.patch",'w').write(hdr+d)

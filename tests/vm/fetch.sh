@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# fetch.sh CELL   (CELL = 6.1/amd64, 6.12/arm64, 7/amd64, ...)
+# fetch.sh CELL   (CELL = 6.1/amd64, 6.12/arm64, 7/amd64, 6.1-rt/amd64, ...)
 #
 # Resolves the newest kernel of the cell's suite from the meta-packages
-# (linux-image-ARCH, linux-headers-ARCH), never a fixed version, downloads
+# (linux-image-ARCH, linux-headers-ARCH; linux-image-rt-ARCH for an -rt
+# series, Debian's PREEMPT_RT flavour), never a fixed version, downloads
 # image, modules, headers and the amd64 kbuild tools, and unpacks them:
 #   kernel tree: $TSQ_CACHE/kernel/SUITE-ARCH-VERSION/   (boot files)
 #   headers:     the suite's build chroot, at their packaged paths
@@ -16,20 +17,27 @@ series=${cell%/*}
 arch=${cell#*/}
 case "$arch" in amd64 | arm64) ;; *) echo "fetch: unknown arch '$arch'" >&2; exit 1 ;; esac
 suite=$(suite_of "$series")
+base=${series%-rt}
+flavour=$arch
+[ "$base" = "$series" ] || flavour=rt-$arch
 out="$here/../../build/cells/${series}-${arch}"
 mkdir -p "$out"
 
 apt_setup "$suite" "$arch"
 apt_setup "$suite" amd64
 
-image=$(apt_depends "$suite" "$arch" "linux-image-$arch" | grep '^linux-image-' | head -n1)
-headers=$(apt_depends "$suite" "$arch" "linux-headers-$arch" | grep '^linux-headers-' | head -n1)
+image=$(apt_depends "$suite" "$arch" "linux-image-$flavour" | grep '^linux-image-' | head -n1)
+headers=$(apt_depends "$suite" "$arch" "linux-headers-$flavour" | grep '^linux-headers-' | head -n1)
 [ -n "$image" ] && [ -n "$headers" ] ||
-	{ echo "fetch: cannot resolve linux-image/headers-$arch in $suite" >&2; exit 1; }
+	{ echo "fetch: cannot resolve linux-image/headers-$flavour in $suite" >&2; exit 1; }
 kver=${image#linux-image-}
-case "$series" in
+case "$base" in
 7) case "$kver" in 7.*) ;; *) echo "fetch: $suite has $kver, not a 7.x kernel" >&2; exit 1 ;; esac ;;
-*) case "$kver" in "$series".*) ;; *) echo "fetch: $suite has $kver, not $series" >&2; exit 1 ;; esac ;;
+*) case "$kver" in "$base".*) ;; *) echo "fetch: $suite has $kver, not $base" >&2; exit 1 ;; esac ;;
+esac
+case "$flavour:$kver" in
+rt-*:*-rt-*) ;;
+rt-*:*) echo "fetch: $kver is not a PREEMPT_RT kernel" >&2; exit 1 ;;
 esac
 
 # unpack DEB DIR: like dpkg-deb -x, but keeps DIR's /lib -> usr/lib

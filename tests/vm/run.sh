@@ -5,7 +5,8 @@
 # each in a process of its own under a watchdog; after each, scan the
 # kernel log written meanwhile and reset the guest.  One TAP line per check.
 #
-#   MATRIX="6.1/amd64 7/arm64"   cells to run (default: all six + igb)
+#   MATRIX="6.1/amd64 7/arm64"   cells to run (default: all six, two
+#                                PREEMPT_RT cells and igb)
 #   QUICK=1 / SOAK=1             shorter / longer traffic
 #   SCENARIOS="10 20"            scenario prefixes to run (default: all)
 #   TSQ_MODULE_SRC=DIR           module sources to test (default module/;
@@ -17,14 +18,16 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-MATRIX=${MATRIX:-"6.1/amd64 6.1/arm64 6.12/amd64 6.12/arm64 7/amd64 7/arm64 7/amd64/igb"}
+# SERIES-rt: Debian's PREEMPT_RT flavour of that series (fetch.sh).
+MATRIX=${MATRIX:-"6.1/amd64 6.1/arm64 6.12/amd64 6.12/arm64 7/amd64 7/arm64 6.12-rt/arm64 7/amd64/igb"}
 # Longest scenario seen: 50-starve, 324 s in soak.  The watchdog catches a
 # guest that stops answering long before this.
 if [ -n "${SOAK:-}" ]; then SCEN_TIMEOUT=${SCEN_TIMEOUT:-1800}; else SCEN_TIMEOUT=${SCEN_TIMEOUT:-600}; fi
 # make test's split of the two long scenarios (run_cell); soak runs both
 # on every cell.  Reliability moves data (165 s on an arm64 cell, 105 on
 # amd64), starvation waits out fixed windows (107 s on either): the arm64
-# cells that pay more for data take the starvation scenario.
+# cells that pay more for data take the starvation scenario.  The RT
+# cells run both in soak (and in the runs of docs/testing.md).
 STARVE_CELLS=${STARVE_CELLS:-"6.1/arm64 6.12/amd64 7/arm64"}
 RELIABILITY_CELLS=${RELIABILITY_CELLS:-"6.1/amd64 6.12/arm64 7/amd64"}
 # A guest whose agent has not answered for this long is hung.

@@ -7,6 +7,13 @@ KO=/opt/tsq/tsqsteal.ko
 STATS=/sys/kernel/debug/tsqsteal/stats
 PARAMS=/sys/module/tsqsteal/parameters
 
+# is_rt: the guest runs a PREEMPT_RT kernel, where tsqsteal drains in
+# NAPI threads only (threaded=1, a write of 0 refused; module/compat.h).
+is_rt() {
+	[ -n "${TSQ_RT:-}" ] || TSQ_RT=$(guest 'uname -v' | grep -c PREEMPT_RT)
+	[ "$TSQ_RT" != 0 ]
+}
+
 # Traffic lengths: make test keeps windows short, make soak long.
 # T_STARVE is the starvation scenario's window: its >= 50 % check compares
 # medians of three windows, and single windows under TCG vary by up to x3;

@@ -2,6 +2,8 @@
 # its own, and talk to it.  Sourced by run.sh and by the bench.
 #
 #   vm_start CELLDIR LOGDIR   boot; returns when the guest agent answers
+#                             (VM_INITRD, VM_DRIVE: boot a disk image instead
+#                             of the cell's initramfs, tests/vm/systemd.sh)
 #   guest CMD                 run CMD in the guest, print its output, return its status
 #   client CMD...             run CMD in the client namespace (the host side of the tap)
 #   vm_stop                   power off, kill if needed, delete the namespace
@@ -88,7 +90,8 @@ vm_start() {
 	ip -n "$VM_NS" link set lo up
 	# shellcheck disable=SC2086
 	ip netns exec "$VM_NS" $wrap $qemu $machine -accel "$accel" -smp "$VM_CPUS" -m "$VM_MEM" \
-		-kernel "$VMLINUZ" -initrd "$celldir/initrd.cpio" \
+		-kernel "$VMLINUZ" -initrd "${VM_INITRD:-$celldir/initrd.cpio}" \
+		${VM_DRIVE:+-drive "$VM_DRIVE"} \
 		-append "console=$console loglevel=5 panic=-1 net.ifnames=0 $clock ${VM_APPEND:-}" \
 		-netdev tap,id=n0,ifname=tsqtap0,script=no,downscript=no \
 		-device "$nicdev" \
@@ -172,8 +175,8 @@ vm_alive() {
 
 vm_stop() {
 	local i
-	# The guest has no disk: nothing to sync, so QEMU is just stopped
-	# (a poweroff cost 5 s a guest).
+	# The guest has no disk (a disk guest's overlay is thrown away):
+	# nothing to sync, so QEMU is just stopped (a poweroff cost 5 s).
 	if vm_alive; then
 		kill -TERM "$VM_PID" 2>/dev/null
 		for i in $(seq 20); do vm_alive || break; sleep 0.25; done

@@ -32,6 +32,14 @@ bad busy_pct 101
 bad busy_pct -5
 bad enable 2
 bad threaded maybe
+# PREEMPT_RT drains in NAPI threads only (module/compat.h).
+if is_rt; then
+	bad threaded 0
+	check "$CELL: PREEMPT_RT: threaded=0 is refused with one line saying why" \
+		guest "dmesg | grep -q 'tsqsteal: threaded: 0 is not supported on PREEMPT_RT'"
+	check "$CELL: PREEMPT_RT: insmod threaded=0 is refused, nothing loaded" \
+		guest "! insmod $KO threaded=0 2>/dev/null && test \"\$(cat $PARAMS/threaded)\" = Y"
+fi
 bad step_aside maybe
 # One line: the echoed newline is not part of the logged value.
 check "$CELL: a refused write logs one line naming the parameter and the value" \

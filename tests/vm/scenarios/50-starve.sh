@@ -37,6 +37,14 @@ dur=$T_STARVE
 guest "cat /etc/tsq/tlob.boot > /proc/sys/net/ipv4/tcp_limit_output_bytes" >/dev/null
 irq=$(echo "$IRQ_CPUS" | awk '{ print $1 }')
 other=$(($(guest nproc) - 1))
+# PREEMPT_RT: a SCHED_FIFO busy loop also starves the kernel's own
+# per-CPU threads there (timers, RCU), whatever any module does: 6.1-rt
+# printed "rcu_preempt self-detected stall ... Possible timer handling
+# issue on cpu=3" and an rmmod waited 37 s for the hog to end.  RT cells
+# hog with a nice -20 loop instead, which starves what the drain runs in
+# there, the SCHED_OTHER NAPI threads (threaded=1 on RT, compat.h).
+hog=fifo
+is_rt && hog="nice"
 
 # rate CPU idle|fifo: MB/s of wrk on 1 MiB objects, 32 connections, beside
 # a busy loop of that class on CPU.
@@ -64,19 +72,19 @@ guest "for p in \$(pidof nginx); do taskset -p $((1 << irq)) \$p; done" >/dev/nu
 part "idle/fifo windows"
 check "$CELL: insmod for the starvation test" tsq_load policy=spread busy_pct=0
 r0=$(tsq_stat rescued_by)
-f1=$(rate "$other" idle); h1=$(rate "$other" fifo)
-f2=$(rate "$other" idle); h2=$(rate "$other" fifo)
-f3=$(rate "$other" idle); h3=$(rate "$other" fifo)
+f1=$(rate "$other" idle); h1=$(rate "$other" "$hog")
+f2=$(rate "$other" idle); h2=$(rate "$other" "$hog")
+f3=$(rate "$other" idle); h3=$(rate "$other" "$hog")
 r1=$(tsq_stat rescued_by)
 free=$(median3 "$f1" "$f2" "$f3")
 hogged=$(median3 "$h1" "$h2" "$h3")
 norescue=-
 if [ -n "${SOAK:-}" ]; then
 	guest "echo 10000000 > $PARAMS/starve_us" >/dev/null
-	norescue=$(rate "$other" fifo)
+	norescue=$(rate "$other" "$hog")
 	guest "echo 2000 > $PARAMS/starve_us" >/dev/null
 fi
-echo "# $CELL: FIFO hog on CPU $other (a queue CPU): median ${hogged} of ${free} MB/s" \
+echo "# $CELL: $hog hog on CPU $other (a queue CPU): median ${hogged} of ${free} MB/s" \
 	"(idle-loop windows $f1 $f2 $f3, hog windows $h1 $h2 $h3); rescue off: $norescue; rescued $r0 -> $r1"
 check "$CELL: starvation: the hogged CPU's queue was rescued ($r0 -> $r1)" test "$r1" -gt "$r0"
 check "$CELL: starvation: no hogged window stalled ($h1 $h2 $h3 MB/s; kept median $hogged of $free)" \
@@ -91,7 +99,7 @@ check "$CELL: starvation: flows keep >= 50 % of unhogged throughput (median $hog
 
 if [ -n "${SOAK:-}" ]; then
 	t_free=$(rate "$irq" idle)
-	t_hog=$(rate "$irq" fifo)
+	t_hog=$(rate "$irq" "$hog")
 fi
 check_shown "$CELL: after the hogs, every queued socket was handed back" tsq_accounted
 
@@ -129,6 +137,9 @@ pids=$(awk '{ print $1 }' "$S.t2" | tr '\n' ' ')
 pinned=$(guest "for p in $pids; do if [ \$p = '$owner' ]; then c=$other; else c=$irq; fi
 		taskset -p \$((1 << c)) \$p >/dev/null && echo \"\$p:\$c\"; done | tr '\n' ' '; echo")
 echo "# $CELL: NAPI kthreads pinned (pid:cpu; $owner serves CPU $other's queue): $pinned"
+# RT: a nice -20 loop leaves a nice 0 kthread ~1 % of the CPU, enough to
+# drain now and then; SCHED_IDLE leaves it none, as the FIFO hog does.
+is_rt && guest "/opt/tsq/tsqhog -i $owner" >/dev/null
 proof() {
 	local mb
 	guest "echo $1 > $PARAMS/starve_us" >/dev/null
@@ -140,7 +151,7 @@ proof() {
 	sleep 3
 	echo "$mb"
 }
-p_off=$(proof 10000000 fifo)
+p_off=$(proof 10000000 "$hog")
 off_e=$(delta "$S/a" "$S/b" enqueued "$other")
 off_h=$(delta "$S/a" "$S/b" handed "$other")
 off_q=$(awk -v c="$other" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "qlen") q = i } $1 == c { print $q }' "$S/b")
@@ -152,7 +163,7 @@ on_r=0
 pf=() pn=()
 for i in $(seq "$([ -n "${SOAK:-}" ] && echo 3 || echo 1)"); do
 	[ -n "${SOAK:-}" ] && pf+=("$(proof 2000 idle)")
-	pn+=("$(proof 2000 fifo)")
+	pn+=("$(proof 2000 "$hog")")
 	on_r=$((on_r + $(delta "$S/a" "$S/b" rescued_from "$other")))
 done
 p_on=$(median3 "${pn[@]}")
@@ -160,12 +171,20 @@ kept="$p_on MB/s"
 if [ -n "${SOAK:-}" ]; then
 	p_free=$(median3 "${pf[@]}")
 	kept="$p_on of $p_free MB/s, idle loop"
-	echo "# $CELL: pinned threaded NAPI, FIFO hog on CPU $other: idle loop $p_free MB/s (${pf[*]})"
+	echo "# $CELL: pinned threaded NAPI, $hog hog on CPU $other: idle loop $p_free MB/s (${pf[*]})"
 fi
-echo "# $CELL: pinned threaded NAPI, FIFO hog on CPU $other: rescue off $p_off MB/s" \
+echo "# $CELL: pinned threaded NAPI, $hog hog on CPU $other: rescue off $p_off MB/s" \
 	"(CPU $other: enqueued +$off_e, handed back +$off_h, qlen $off_q); rescue on $p_on MB/s (${pn[*]}; rescued from CPU $other +$on_r)"
-check "$CELL: rescue proof: without the rescue the hogged CPU's queue holds its work (handed back +$off_h, qlen $off_q)" \
-	test "$off_h" = 0 -a "$off_q" -gt 0
+if is_rt; then
+	# Nothing holds the queue on RT without also stopping the kernel's own
+	# threads: a nice -20 loop leaves the SCHED_IDLE kthread slices (6.1-rt
+	# drained 5 of 47 itself, 6.12-rt/arm64 12 of 40; idle CPUs stole more).
+	tap_skip "$CELL: rescue proof: without the rescue the hogged CPU's queue holds its work (handed back +$off_h of +$off_e)" \
+		"on PREEMPT_RT no hog holds it (docs/design.md, PREEMPT_RT)"
+else
+	check "$CELL: rescue proof: without the rescue the hogged CPU's queue holds its work (handed back +$off_h, qlen $off_q)" \
+		test "$off_h" = 0 -a "$off_q" -gt 0
+fi
 # The >= 50 % throughput target is not asserted yet: 6.1/amd64 kept
 # 12.56 of 70.56 MB/s in the full run of 3658207 (6.12/arm64 63.54 of
 # 41.09); what the rescue costs there is open (docs/testing.md).
@@ -180,7 +199,7 @@ check_shown "$CELL: after the proof, every queued socket was handed back" tsq_ac
 # RT throttling stays on: with it off, the kernel's own part of the unload
 # cannot end before the hog does (docs/design.md, "Lifecycle").
 part "rmmod under a hog"
-hog_start "$other" 40 fifo >&2
+hog_start "$other" 40 "$hog" >&2
 sleep 0.5
 wrk_run 3 32 1m.bin >/dev/null
 t0=$SECONDS
@@ -216,12 +235,18 @@ owner=$(awk 'NR == FNR { t[$1] = $2; next } { d = $2 - t[$1]; if (d > best) { be
 check "$CELL: held queue: CPU $other's NAPI kthread ($owner) SCHED_IDLE on CPU $third" \
 	guest "taskset -p $((1 << third)) $owner >/dev/null && /opt/tsq/tsqhog -i $owner"
 # hold SECONDS: the loop on CPU $third, 16 flows of 2 MiB in the
-# background, and 2 s for CPU $other's queue to fill.
+# background, and 1-4 s for CPU $other's queue to fill.
 hold() {
 	hog_start "$third" "$1" nice >&2
 	(bulk 16 2m.bin >"$S/held.out") &
 	HB=$!
-	sleep 2
+	sleep 1
+	# The kthread's rare slices may empty the queue now and then (6.1-rt:
+	# qlen 0 at the offline once in three runs): go on once it holds work.
+	for _ in $(seq 30); do
+		[ "$(tsq_stat qlen "$other")" -gt 0 ] 2>/dev/null && break
+		sleep 0.1
+	done
 }
 qlen_of() {
 	awk -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "qlen") q = i } $1 == c { print $q }' "$1"
@@ -260,10 +285,10 @@ rm -rf "$S"
 # only what the idle loop takes too.
 if [ -n "${SOAK:-}" ]; then
 	s_qfree=$(rate "$other" idle)
-	s_qhog=$(rate "$other" fifo)
+	s_qhog=$(rate "$other" "$hog")
 	echo "# $CELL: FIFO hog on CPU $other: stock ${s_qhog} of ${s_qfree} MB/s, tsqsteal ${hogged} of ${free} MB/s"
 	s_free=$(rate "$irq" idle)
-	s_hog=$(rate "$irq" fifo)
+	s_hog=$(rate "$irq" "$hog")
 	echo "# $CELL: FIFO hog on the IRQ CPU $irq: stock ${s_hog} of ${s_free} MB/s, tsqsteal ${t_hog} of ${t_free} MB/s"
 fi
 for c in $(seq 0 $((ncpu - 1))); do
