@@ -262,6 +262,61 @@ static void find_irqbalance(struct machine *m)
 		m->irqbalance_pid = ib_pidfile();
 }
 
+/* A decimal number of at most 5 digits at *s, *s moved past it: 0 or -1. */
+static int parse_release_num(const char **s, int *v)
+{
+	const char *p = *s;
+	int n = 0;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9') {
+		if (p - *s >= 5)
+			return -1;
+		n = n * 10 + (*p++ - '0');
+	}
+	*v = n;
+	*s = p;
+	return 0;
+}
+
+int osrelease_version(const char *s, int *major, int *minor)
+{
+	if (!s || parse_release_num(&s, major) || *s++ != '.' ||
+	    parse_release_num(&s, minor))
+		return -1;
+	return 0;
+}
+
+bool rt_rps_warns(bool rt, const char *osrelease)
+{
+	int major, minor;
+
+	if (!rt || !osrelease)
+		return false;
+	/* An RT release that does not parse counts as before 6.10: RPS off is safe. */
+	if (osrelease_version(osrelease, &major, &minor))
+		return true;
+	return major < 6 || (major == 6 && minor < 10);
+}
+
+/*
+ * The kernel's release and whether it is PREEMPT_RT, best effort: a file
+ * that is absent or cannot be read counts as not RT, release unknown.
+ */
+static void load_kernel(struct machine *m)
+{
+	char *v;
+
+	if (sr_read_value("/proc/sys/kernel/osrelease", &m->osrelease))
+		m->osrelease = NULL;
+	if (!sr_read_value("/sys/kernel/realtime", &v)) {
+		m->preempt_rt = strcmp(v, "1") == 0;
+		free(v);
+	}
+	m->rps_warns_on_rt = rt_rps_warns(m->preempt_rt, m->osrelease);
+}
+
 int machine_load(struct machine *m, char *err, size_t errlen)
 {
 	char *buf, perr[128];
@@ -306,6 +361,7 @@ int machine_load(struct machine *m, char *err, size_t errlen)
 		goto fail;
 	if (read_opt("/proc/sys/kernel/random/boot_id", &m->boot_id, err, errlen) < 0)
 		goto fail;
+	load_kernel(m);
 	find_irqbalance(m);
 	r = sr_read("/proc/interrupts", &buf, &len);
 	if (r) {
@@ -333,6 +389,7 @@ void machine_free(struct machine *m)
 	free(m->l3_of);
 	free(m->rps_sock_raw);
 	free(m->boot_id);
+	free(m->osrelease);
 	intr_free(&m->intr);
 	memset(m, 0, sizeof(*m));
 }

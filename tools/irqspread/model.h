@@ -28,6 +28,9 @@ struct machine {
 	long irqbalance_pid;	/* 0 when not running */
 	char *rps_sock_raw;	/* NULL without CONFIG_RFS */
 	char *boot_id;		/* /proc/sys/kernel/random/boot_id, NULL if absent */
+	char *osrelease;	/* /proc/sys/kernel/osrelease, NULL if absent */
+	bool preempt_rt;	/* /sys/kernel/realtime reads 1 */
+	bool rps_warns_on_rt;	/* rt_rps_warns(): spread keeps RPS off */
 	struct intr_table intr;
 };
 
@@ -92,6 +95,19 @@ struct nic {
 	/* ethtool channels: -1 when the driver does not say (ETHTOOL_GCHANNELS) */
 	int channels, max_channels;
 };
+
+/*
+ * The first two numbers of a kernel release, "6.12.118+deb13-rt-arm64" ->
+ * 6, 12: 0, or -1 when it does not start with MAJOR.MINOR.
+ */
+int osrelease_version(const char *s, int *major, int *minor);
+/*
+ * PREEMPT_RT before 6.10 WARNs (kernel/softirq.c,
+ * do_softirq_post_smp_call_flush) when RPS's IPI raises NET_RX from the
+ * idle loop; 6.10 moved RPS to backlog threads on RT (use_backlog_threads()).
+ * Not RT, or no release: false.
+ */
+bool rt_rps_warns(bool rt, const char *osrelease);
 
 /* Reasons land in @err as "OBJECT: reason". */
 int machine_load(struct machine *m, char *err, size_t errlen);

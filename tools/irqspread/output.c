@@ -135,6 +135,11 @@ void show_text(FILE *f, const struct machine *m, struct nic **nics, size_t n)
 		m->nnodes == 1 ? "" : "s");
 	for (size_t i = 0; i < m->nnodes; i++)
 		fprintf(f, "  node %d: CPUs %s\n", m->nodes[i].id, L(&l, &m->nodes[i].cpus));
+	/* Only where the kernel says: fixture trees without these files print as before. */
+	if (m->osrelease || m->preempt_rt)
+		fprintf(f, "  kernel: %s%s%s\n", m->osrelease ? m->osrelease : "n/a",
+			m->preempt_rt ? ", PREEMPT_RT" : "",
+			m->rps_warns_on_rt ? " before 6.10: spread keeps RPS off" : "");
 	if (m->threads_per_core > 1)
 		fprintf(f, "  smt: %d threads per core, sibling threads %s\n",
 			m->threads_per_core, L(&l, &m->smt_siblings));
@@ -298,6 +303,15 @@ int show_json(FILE *f, const struct machine *m, struct nic **nics, size_t n)
 	json_object_object_add(ib, "running", json_object_new_boolean(m->irqbalance_pid != 0));
 	json_object_object_add(ib, "pid", m->irqbalance_pid ? json_object_new_int64(m->irqbalance_pid) : NULL);
 	json_object_object_add(mo, "irqbalance", ib);
+	if (m->osrelease || m->preempt_rt) {
+		json_object *k = json_object_new_object();
+
+		json_object_object_add(k, "release", jstr(m->osrelease));
+		json_object_object_add(k, "preempt_rt", json_object_new_boolean(m->preempt_rt));
+		json_object_object_add(k, "rps_warns_on_rt",
+				       json_object_new_boolean(m->rps_warns_on_rt));
+		json_object_object_add(mo, "kernel", k);
+	}
 	json_object_object_add(root, "machine", mo);
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(arr, nic_json(m, nics[i]));

@@ -449,7 +449,7 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 	const struct nic *n = np->nic;
 	int ncand = cpuset_count(&np->cands), c, short_node = -2, have = 0, need = 0;
 	struct cpuset free_cpus, sib, pool, *masks;
-	bool with_sib = false, *core_irq;
+	bool with_sib = false, rt_off, *core_irq;
 	char why[512], path[320], a[256], b[256];
 
 	if (!n->nrx)
@@ -481,6 +481,10 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 		with_sib = rps_masks(m, n, cpu_for, &free_cpus, masks, &short_node, &have, &need);
 		np->rps_on = with_sib;
 	}
+	/* Where RPS itself makes the kernel WARN (rt_rps_warns()), it stays off. */
+	rt_off = np->rps_on && m->rps_warns_on_rt;
+	if (rt_off)
+		np->rps_on = false;
 	/*
 	 * RFS stays on whether RPS is or not: it steers a flow to the CPU its
 	 * socket was last used on, which RSS cannot know (scaling.rst), and
@@ -498,6 +502,14 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 		if (with_sib)
 			plan_note(p, i, "RPS includes SMT siblings of IRQ CPUs (%s): no other CPU is left",
 				  list_of(&sib, b, sizeof(b)));
+	} else if (rt_off) {
+		snprintf(why, sizeof(why), "RPS off: PREEMPT_RT before 6.10 warns when RPS raises "
+			 "NET_RX from the idle loop");
+		plan_note(p, i, "RPS off: PREEMPT_RT before 6.10 (%s) warns when RPS raises NET_RX "
+			  "from the idle loop (kernel/softirq.c do_softirq_post_smp_call_flush): "
+			  "for RPS, a kernel >= 6.10 (backlog threads on RT); else more channels "
+			  "(--channels) so that RSS spreads%s",
+			  m->osrelease ? m->osrelease : "release unknown", RFS_KEPT);
 	} else if (n->nrx < ncand && short_node != -2 && !cpuset_empty(&free_cpus)) {
 		if (short_node >= 0)
 			snprintf(b, sizeof(b), " on node %d", short_node);

@@ -487,6 +487,68 @@ run "$R" plan enp8s0f0np0
 t "machine-wide: the table covers an unplanned NIC's RFS (8 x 16384 = 131072)" \
 	has "rps_sock_flow_entries: 0 -> 131072  # RFS table for the 131072 flows enp8s0f1np1 is set up for" "$TMP/out"
 
+# ---- PREEMPT_RT before 6.10: RPS raises NET_RX from the idle loop and WARNs ----
+# mkkernel ROOT RELEASE [REALTIME]: /proc/sys/kernel/osrelease, and /sys/kernel/realtime if given
+mkkernel() {
+	mkdir -p "$1/proc/sys/kernel"
+	echo "$2" >"$1/proc/sys/kernel/osrelease"
+	[ $# -lt 3 ] && return 0
+	mkdir -p "$1/sys/kernel"
+	echo "$3" >"$1/sys/kernel/realtime"
+}
+RTWHY='RPS off: PREEMPT_RT before 6.10 warns when RPS raises NET_RX from the idle loop'
+R=$(fresh graviton)
+mkkernel "$R" 6.1.0-57-rt-amd64 1
+for q in 0 1 2 3 4 5 6 7; do
+	echo ffffffff,ffffff00 >"$R/sys/class/net/ens5/queues/rx-$q/rps_cpus"
+done
+run "$R" plan
+t "rt 6.1: RPS set on every rx queue is planned off, with the reason" \
+	test "$(grep -c "rps_cpus: ffffffff,ffffff00 -> 00000000,00000000  # $RTWHY\$" "$TMP/out")" = 8
+t "rt 6.1: the note names the kernel and what to do" \
+	has "  RPS off: PREEMPT_RT before 6.10 (6.1.0-57-rt-amd64) warns when RPS raises NET_RX from the idle loop (kernel/softirq.c do_softirq_post_smp_call_flush): for RPS, a kernel >= 6.10" "$TMP/out"
+t "rt 6.1: RFS as before (4096 per queue, table 32768), only the RPS part changes" \
+	sh -c "test \$(grep -c 'rps_flow_cnt: 0 -> 4096  # RFS without RPS' '$TMP/out') = 8 && grep -q 'rps_sock_flow_entries: 0 -> 32768 ' '$TMP/out' && test \$(grep -c 'xps_cpus: ' '$TMP/out') = 8"
+run "$R" plan --json
+t "rt 6.1: plan --json: rps false, no RPS CPUs, the note and the why of each rps_cpus" \
+	sh -c "grep -q '\"rps\": false,' '$TMP/out' && grep -q '\"rps_cpus\": \"\",' '$TMP/out' && grep -q '\"RPS off: PREEMPT_RT before 6.10 (6.1.0-57-rt-amd64) warns' '$TMP/out' && test \$(grep -c '\"why\": \"$RTWHY\"' '$TMP/out') = 8"
+run "$R" apply
+t "rt 6.1: apply writes the empty mask to every rps_cpus" \
+	sh -c "test $rc -eq 0 && test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_cpus | grep -cx 00000000,00000000) = 8 && test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_flow_cnt | grep -cx 4096) = 8"
+run "$R" check
+t "rt 6.1: check after apply finds no drift" sh -c "test $rc -eq 0 && grep -q '^ok: all 33 files match policy spread' '$TMP/out'"
+run "$R" show
+t "rt 6.1: show says PREEMPT_RT and that RPS stays off" \
+	grep -qx '  kernel: 6.1.0-57-rt-amd64, PREEMPT_RT before 6.10: spread keeps RPS off' "$TMP/out"
+run "$R" show --json
+t "rt 6.1: show --json has the kernel, preempt_rt and rps_warns_on_rt" \
+	sh -c "grep -q '\"release\": \"6.1.0-57-rt-amd64\",' '$TMP/out' && grep -q '\"preempt_rt\": true,' '$TMP/out' && grep -q '\"rps_warns_on_rt\": true' '$TMP/out'"
+R=$(fresh graviton)
+mkkernel "$R" 6.12.118+deb13-rt-arm64 1
+run "$R" plan
+t "rt 6.12: RPS planned as before (plan is the graviton golden)" \
+	sh -c "test $rc -eq 0 && grep -q 'RPS on: 8 rx queues < 64 CPUs, steering to 8-63' '$TMP/out' && cmp -s '$TMP/out' '$FIX/graviton/expected/plan.txt'"
+run "$R" show
+t "rt 6.12: show says PREEMPT_RT, RPS not held back" grep -qx '  kernel: 6.12.118+deb13-rt-arm64, PREEMPT_RT' "$TMP/out"
+R=$(fresh graviton)
+mkkernel "$R" 6.1.0-57-amd64
+run "$R" plan
+t "non-rt 6.1 (no /sys/kernel/realtime): RPS planned as before (plan is the graviton golden)" \
+	sh -c "test $rc -eq 0 && grep -q 'RPS on: 8 rx queues < 64 CPUs' '$TMP/out' && cmp -s '$TMP/out' '$FIX/graviton/expected/plan.txt'"
+mkkernel "$R" 6.1.0-57-rt-amd64 0
+run "$R" plan
+t "realtime reading 0: not RT, RPS planned as before" \
+	sh -c "test $rc -eq 0 && cmp -s '$TMP/out' '$FIX/graviton/expected/plan.txt'"
+mkkernel "$R" 'not-a-release' 1
+run "$R" plan
+t "rt with an osrelease that does not parse: taken as before 6.10, RPS off, no crash" \
+	sh -c "test $rc -eq 0 && grep -q 'RPS off: PREEMPT_RT before 6.10 (not-a-release) warns' '$TMP/out' && ! grep -q -e 'RPS on:' -e 'rps_cpus:' '$TMP/out'"
+R=$(fresh igb)
+mkkernel "$R" 6.1.0-57-rt-amd64 1
+run "$R" plan
+t "rt 6.1 where RPS is off anyway (igb): the topology's reason stays" \
+	sh -c "test $rc -eq 0 && grep -q 'RPS off: only 1 CPU without NIC IRQs for 2 rx queues' '$TMP/out' && ! grep -q PREEMPT_RT '$TMP/out'"
+
 # ---- queue vectors not taken are said (issue 16, item 10) ----
 t "dropped queues: no fixture warns (they name every queue)" \
 	sh -c "! grep -q -e 'is a queue vector of' -e 'has no IRQ of its own' '$TMP/all-stderr'"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the buffer parsers, the IRQ naming and the saved-state
- * loader. Prints "ok - ..." / "not ok - ..." lines; run.sh numbers them.
+ * Unit tests of the buffer parsers, the IRQ naming, the saved-state
+ * loader and the kernel release rule for RPS. Prints "ok - ..." / "not ok - ..." lines; run.sh numbers them.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "../interrupts.h"
 #include "../irqbalance.h"
 #include "../irqname.h"
+#include "../model.h"
 #include "../policy.h"
 #include "../state.h"
 
@@ -412,6 +413,45 @@ static void test_ibconf(void)
 	free(out);
 }
 
+/* osrelease_version() and rt_rps_warns(): RPS off on PREEMPT_RT before 6.10. */
+static void test_osrelease(void)
+{
+	static const struct {
+		const char *rel;
+		int major, minor;
+	} good[] = {
+		{ "6.1.0-57-rt-amd64", 6, 1 }, { "6.12.118+deb13-rt-arm64", 6, 12 },
+		{ "7.2.13+deb14-amd64", 7, 2 }, { "6.10.0", 6, 10 }, { "5.15.0-1-rt", 5, 15 },
+	};
+	static const char *const bad[] = { "", "6", "6.", ".1", "x6.1", "6.x", "123456.1", " 6.1" };
+	static const struct {
+		const char *rel;
+		bool rt, warns;
+	} rule[] = {
+		{ "6.1.0-57-rt-amd64", true, true }, { "6.9.12-rt", true, true },
+		{ "5.15.0-1-rt", true, true }, { "6.10.0-rt", true, false },
+		{ "6.12.118+deb13-rt-arm64", true, false }, { "7.2.13+deb14-amd64", true, false },
+		{ "6.1.0-57-rt-amd64", false, false }, { NULL, true, false },
+		{ "garbage", true, true }, { "garbage", false, false },
+	};
+	int major, minor;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		int r = osrelease_version(good[i].rel, &major, &minor);
+
+		check(r == 0 && major == good[i].major && minor == good[i].minor,
+		      "osrelease '%s' is %d.%d", good[i].rel, good[i].major, good[i].minor);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		check(osrelease_version(bad[i], &major, &minor) == -1,
+		      "osrelease '%s' does not parse", bad[i]);
+	for (size_t i = 0; i < sizeof(rule) / sizeof(rule[0]); i++)
+		check(rt_rps_warns(rule[i].rt, rule[i].rel) == rule[i].warns,
+		      "%s %s: RPS %s", rule[i].rt ? "PREEMPT_RT" : "not RT",
+		      rule[i].rel ? rule[i].rel : "(no osrelease)",
+		      rule[i].warns ? "warns, kept off" : "planned as usual");
+}
+
 int main(void)
 {
 	test_cpulist();
@@ -420,5 +460,6 @@ int main(void)
 	test_irqname();
 	test_state();
 	test_ibconf();
+	test_osrelease();
 	return failures ? 1 : 0;
 }
