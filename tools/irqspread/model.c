@@ -294,7 +294,7 @@ bool rt_rps_warns(bool rt, const char *osrelease)
 
 	if (!rt || !osrelease)
 		return false;
-	/* An RT release that does not parse counts as before 6.10: RPS off is safe. */
+	/* An RT release that does not parse counts as before 6.10: RPS and RFS off is safe. */
 	if (osrelease_version(osrelease, &major, &minor))
 		return true;
 	return major < 6 || (major == 6 && minor < 10);

@@ -30,7 +30,7 @@ struct machine {
 	char *boot_id;		/* /proc/sys/kernel/random/boot_id, NULL if absent */
 	char *osrelease;	/* /proc/sys/kernel/osrelease, NULL if absent */
 	bool preempt_rt;	/* /sys/kernel/realtime reads 1 */
-	bool rps_warns_on_rt;	/* rt_rps_warns(): spread keeps RPS off */
+	bool rps_warns_on_rt;	/* rt_rps_warns(): spread keeps RPS and RFS off */
 	struct intr_table intr;
 };
 
@@ -104,7 +104,8 @@ int osrelease_version(const char *s, int *major, int *minor);
 /*
  * PREEMPT_RT before 6.10 WARNs (kernel/softirq.c,
  * do_softirq_post_smp_call_flush) when RPS's IPI raises NET_RX from the
- * idle loop; 6.10 moved RPS to backlog threads on RT (use_backlog_threads()).
+ * idle loop; RFS sends a flow to another CPU with the same IPI, so both
+ * stay off. 6.10 moved RPS to backlog threads on RT (use_backlog_threads()).
  * Not RT, or no release: false.
  */
 bool rt_rps_warns(bool rt, const char *osrelease);

@@ -139,7 +139,7 @@ void show_text(FILE *f, const struct machine *m, struct nic **nics, size_t n)
 	if (m->osrelease || m->preempt_rt)
 		fprintf(f, "  kernel: %s%s%s\n", m->osrelease ? m->osrelease : "n/a",
 			m->preempt_rt ? ", PREEMPT_RT" : "",
-			m->rps_warns_on_rt ? " before 6.10: spread keeps RPS off" : "");
+			m->rps_warns_on_rt ? " before 6.10: spread keeps RPS and RFS off" : "");
 	if (m->threads_per_core > 1)
 		fprintf(f, "  smt: %d threads per core, sibling threads %s\n",
 			m->threads_per_core, L(&l, &m->smt_siblings));

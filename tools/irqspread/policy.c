@@ -441,6 +441,9 @@ static bool rps_masks(const struct machine *m, const struct nic *n, const int *c
 }
 
 #define RFS_KEPT "; RFS kept: it steers each flow to the CPU of its socket, which RSS cannot"
+/* The RFS part of an RPS-off note where rt_rps_warns() holds, any branch. */
+#define RFS_RT_OFF "; RFS off too: PREEMPT_RT before 6.10 warns when RFS steers a flow to " \
+	"another CPU (the same IPI as RPS)"
 
 static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 		    const int *cpu_for, const struct cpuset *all_irq)
@@ -451,6 +454,7 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 	struct cpuset free_cpus, sib, pool, *masks;
 	bool with_sib = false, rt_off, *core_irq;
 	char why[512], path[320], a[256], b[256];
+	const char *rfs_tail = m->rps_warns_on_rt ? RFS_RT_OFF : RFS_KEPT;
 
 	if (!n->nrx)
 		return 0;
@@ -489,8 +493,13 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 	 * RFS stays on whether RPS is or not: it steers a flow to the CPU its
 	 * socket was last used on, which RSS cannot know (scaling.rst), and
 	 * with aRFS the NIC does that in hardware using the IRQ affinity.
+	 * Except where rt_rps_warns() holds, in every branch below: with a
+	 * flow table and rps_sock_flow_entries set, get_rps_cpu() sends a flow
+	 * to its socket's CPU even with an empty rps_cpus, and the cross-CPU
+	 * enqueue_to_backlog() kicks that CPU with the same IPI as RPS.
 	 */
-	np->flow_cnt = roundup_pow2(flows / n->nrx > 0 ? flows / n->nrx : 1);
+	np->flow_cnt = m->rps_warns_on_rt ? 0 :
+		       roundup_pow2(flows / n->nrx > 0 ? flows / n->nrx : 1);
 	if (np->rps_on) {
 		for (int q = 0; q < n->nrx; q++)
 			cpuset_or(&np->rps, &np->rps, &masks[q]);
@@ -505,11 +514,12 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 	} else if (rt_off) {
 		snprintf(why, sizeof(why), "RPS off: PREEMPT_RT before 6.10 warns when RPS raises "
 			 "NET_RX from the idle loop");
-		plan_note(p, i, "RPS off: PREEMPT_RT before 6.10 (%s) warns when RPS raises NET_RX "
-			  "from the idle loop (kernel/softirq.c do_softirq_post_smp_call_flush): "
-			  "for RPS, a kernel >= 6.10 (backlog threads on RT); else more channels "
-			  "(--channels) so that RSS spreads%s",
-			  m->osrelease ? m->osrelease : "release unknown", RFS_KEPT);
+		plan_note(p, i, "RPS and RFS off: PREEMPT_RT before 6.10 (%s) warns when RPS or RFS "
+			  "sends rx work to another CPU, whose IPI raises NET_RX from the idle loop "
+			  "(kernel/softirq.c do_softirq_post_smp_call_flush): for RPS and RFS, a "
+			  "kernel >= 6.10 (backlog threads on RT); else more channels (--channels) "
+			  "so that RSS spreads",
+			  m->osrelease ? m->osrelease : "release unknown");
 	} else if (n->nrx < ncand && short_node != -2 && !cpuset_empty(&free_cpus)) {
 		if (short_node >= 0)
 			snprintf(b, sizeof(b), " on node %d", short_node);
@@ -521,20 +531,24 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 		plan_note(p, i, "RPS off: only %d CPU%s without NIC IRQs%s for %s%d rx queue%s (%s%s): "
 			  "RPS would funnel them onto fewer CPUs than RSS uses%s", have,
 			  have == 1 ? "" : "s", b, short_node >= 0 ? "its " : "", need,
-			  need == 1 ? "" : "s", short_node >= 0 ? "on any node: " : "", a, RFS_KEPT);
+			  need == 1 ? "" : "s", short_node >= 0 ? "on any node: " : "", a, rfs_tail);
 	} else if (n->nrx < ncand) {
 		snprintf(why, sizeof(why), "RPS off: every usable CPU takes a NIC IRQ");
 		plan_note(p, i, "RPS off: all %d usable CPUs take NIC IRQs, none is left to steer to%s",
-			  ncand, RFS_KEPT);
+			  ncand, rfs_tail);
 	} else {
 		snprintf(why, sizeof(why), "RPS off: %d rx queue%s for %d CPU%s", n->nrx,
 			 n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s");
 		plan_note(p, i, "RPS off: %d rx queue%s >= %d CPU%s, the NIC spreads by itself%s",
-			  n->nrx, n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s", RFS_KEPT);
+			  n->nrx, n->nrx == 1 ? "" : "s", ncand, ncand == 1 ? "" : "s", rfs_tail);
 	}
-	/* ntuple filters are an ethtool feature, not in sysfs: say, don't run it. */
-	plan_note(p, i, "aRFS also needs `ethtool -K %s ntuple on` where the driver supports it "
-		  "(irqspread cannot see or set ntuple-filters)", n->name);
+	/*
+	 * ntuple filters are an ethtool feature, not in sysfs: say, don't run
+	 * it. aRFS needs RFS (rps_flow_cnt): no note where RFS is off.
+	 */
+	if (np->flow_cnt > 0)
+		plan_note(p, i, "aRFS also needs `ethtool -K %s ntuple on` where the driver "
+			  "supports it (irqspread cannot see or set ntuple-filters)", n->name);
 	for (int q = 0; q < n->nrx; q++) {
 		struct cpuset none;
 
@@ -550,7 +564,10 @@ static int plan_rps(const struct machine *m, struct plan *p, int i, long flows,
 		}
 	}
 	free(masks);
-	if (np->rps_on)
+	if (m->rps_warns_on_rt)
+		snprintf(why, sizeof(why), "RFS off: PREEMPT_RT before 6.10 warns when RFS steers "
+			 "a flow to another CPU (the same IPI as RPS)");
+	else if (np->rps_on)
 		snprintf(why, sizeof(why), "RFS: %ld flows over %d rx queues", flows, n->nrx);
 	else
 		snprintf(why, sizeof(why), "RFS without RPS: %ld flows over %d rx queues, "
@@ -712,7 +729,13 @@ static int plan_sock(const struct machine *m, struct plan *p, struct nic **nics,
 	char **names, why[320], num[32], who[80] = "";
 	size_t n;
 
-	if (!m->rps_sock_raw)
+	/*
+	 * Where rt_rps_warns() holds, every planned NIC gets rps_flow_cnt 0
+	 * (plan_rps()): the machine-wide table is left as it is. That is
+	 * harmless while they do: get_rps_cpu() reads it only for a queue with
+	 * a flow table, whatever its size.
+	 */
+	if (!m->rps_sock_raw || m->rps_warns_on_rt)
 		return 0;
 	if (!parse_long(m->rps_sock_raw, &cur) || cur < 0)
 		cur = 0;

@@ -487,7 +487,7 @@ run "$R" plan enp8s0f0np0
 t "machine-wide: the table covers an unplanned NIC's RFS (8 x 16384 = 131072)" \
 	has "rps_sock_flow_entries: 0 -> 131072  # RFS table for the 131072 flows enp8s0f1np1 is set up for" "$TMP/out"
 
-# ---- PREEMPT_RT before 6.10: RPS raises NET_RX from the idle loop and WARNs ----
+# ---- PREEMPT_RT before 6.10: RPS and RFS raise NET_RX from the idle loop and WARN ----
 # mkkernel ROOT RELEASE [REALTIME]: /proc/sys/kernel/osrelease, and /sys/kernel/realtime if given
 mkkernel() {
 	mkdir -p "$1/proc/sys/kernel"
@@ -497,57 +497,88 @@ mkkernel() {
 	echo "$3" >"$1/sys/kernel/realtime"
 }
 RTWHY='RPS off: PREEMPT_RT before 6.10 warns when RPS raises NET_RX from the idle loop'
+RFSWHY='RFS off: PREEMPT_RT before 6.10 warns when RFS steers a flow to another CPU (the same IPI as RPS)'
+# RPS set, and RFS as the plan before RPS and RFS were both held back left it
+# (4096 per queue, table 0 -> 32768: the 2026-12-07 measurement's state).
 R=$(fresh graviton)
 mkkernel "$R" 6.1.0-57-rt-amd64 1
 for q in 0 1 2 3 4 5 6 7; do
 	echo ffffffff,ffffff00 >"$R/sys/class/net/ens5/queues/rx-$q/rps_cpus"
+	echo 4096 >"$R/sys/class/net/ens5/queues/rx-$q/rps_flow_cnt"
 done
-run "$R" plan
+echo 32768 >"$R/proc/sys/net/core/rps_sock_flow_entries"
+# --flows above the table: RFS as before would grow it (32768 -> 131072).
+run "$R" plan --flows 131072
 t "rt 6.1: RPS set on every rx queue is planned off, with the reason" \
 	test "$(grep -c "rps_cpus: ffffffff,ffffff00 -> 00000000,00000000  # $RTWHY\$" "$TMP/out")" = 8
-t "rt 6.1: the note names the kernel and what to do" \
-	has "  RPS off: PREEMPT_RT before 6.10 (6.1.0-57-rt-amd64) warns when RPS raises NET_RX from the idle loop (kernel/softirq.c do_softirq_post_smp_call_flush): for RPS, a kernel >= 6.10" "$TMP/out"
-t "rt 6.1: RFS as before (4096 per queue, table 32768), only the RPS part changes" \
-	sh -c "test \$(grep -c 'rps_flow_cnt: 0 -> 4096  # RFS without RPS' '$TMP/out') = 8 && grep -q 'rps_sock_flow_entries: 0 -> 32768 ' '$TMP/out' && test \$(grep -c 'xps_cpus: ' '$TMP/out') = 8"
+t "rt 6.1: the note names the kernel, RPS and RFS, and what to do" \
+	has "  RPS and RFS off: PREEMPT_RT before 6.10 (6.1.0-57-rt-amd64) warns when RPS or RFS sends rx work to another CPU, whose IPI raises NET_RX from the idle loop (kernel/softirq.c do_softirq_post_smp_call_flush): for RPS and RFS, a kernel >= 6.10" "$TMP/out"
+t "rt 6.1: RFS planned off on every rx queue (4096 -> 0), with the reason; no aRFS note" \
+	sh -c "test \$(grep -c 'rps_flow_cnt: 4096 -> 0  # $RFSWHY\$' '$TMP/out') = 8 && ! grep -q -e 'RFS kept' -e 'RFS without RPS' -e 'aRFS also needs' '$TMP/out'"
+t "rt 6.1: rps_sock_flow_entries left as it is (no change planned, even for --flows 131072), XPS as before" \
+	sh -c "! grep -q rps_sock_flow_entries '$TMP/out' && test \$(grep -c 'xps_cpus: ' '$TMP/out') = 8"
 run "$R" plan --json
 t "rt 6.1: plan --json: rps false, no RPS CPUs, the note and the why of each rps_cpus" \
-	sh -c "grep -q '\"rps\": false,' '$TMP/out' && grep -q '\"rps_cpus\": \"\",' '$TMP/out' && grep -q '\"RPS off: PREEMPT_RT before 6.10 (6.1.0-57-rt-amd64) warns' '$TMP/out' && test \$(grep -c '\"why\": \"$RTWHY\"' '$TMP/out') = 8"
-run "$R" apply
-t "rt 6.1: apply writes the empty mask to every rps_cpus" \
-	sh -c "test $rc -eq 0 && test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_cpus | grep -cx 00000000,00000000) = 8 && test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_flow_cnt | grep -cx 4096) = 8"
+	sh -c "grep -q '\"rps\": false,' '$TMP/out' && grep -q '\"rps_cpus\": \"\",' '$TMP/out' && grep -q '\"RPS and RFS off: PREEMPT_RT before 6.10 (6.1.0-57-rt-amd64) warns' '$TMP/out' && test \$(grep -c '\"why\": \"$RTWHY\"' '$TMP/out') = 8"
+t "rt 6.1: plan --json: rfs false, rps_flow_cnt 0, the why of each rps_flow_cnt, no rps_sock_flow_entries" \
+	sh -c "grep -q '\"rfs\": false,' '$TMP/out' && grep -q '\"rps_flow_cnt\": 0,' '$TMP/out' && test \$(grep -c '\"why\": \"$RFSWHY\"' '$TMP/out') = 8 && ! grep -q rps_sock_flow_entries '$TMP/out'"
 run "$R" check
-t "rt 6.1: check after apply finds no drift" sh -c "test $rc -eq 0 && grep -q '^ok: all 33 files match policy spread' '$TMP/out'"
+t "rt 6.1: check before apply calls RPS and RFS drift, as apply would write them" \
+	sh -c "test $rc -eq 1 && grep -q '^drift: 32 of 32 files differ' '$TMP/out'"
+run "$R" apply --flows 131072
+t "rt 6.1: apply writes the empty mask to every rps_cpus and 0 to every rps_flow_cnt" \
+	sh -c "test $rc -eq 0 && test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_cpus | grep -cx 00000000,00000000) = 8 && test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_flow_cnt | grep -cx 0) = 8"
+t "rt 6.1: apply (--flows 131072) leaves rps_sock_flow_entries as it was (32768)" \
+	test "$(cat "$R/proc/sys/net/core/rps_sock_flow_entries")" = 32768
+run "$R" check
+t "rt 6.1: check after apply finds no drift" sh -c "test $rc -eq 0 && grep -q '^ok: all 32 files match policy spread' '$TMP/out'"
 run "$R" show
-t "rt 6.1: show says PREEMPT_RT and that RPS stays off" \
-	grep -qx '  kernel: 6.1.0-57-rt-amd64, PREEMPT_RT before 6.10: spread keeps RPS off' "$TMP/out"
+t "rt 6.1: show says PREEMPT_RT and that RPS and RFS stay off" \
+	grep -qx '  kernel: 6.1.0-57-rt-amd64, PREEMPT_RT before 6.10: spread keeps RPS and RFS off' "$TMP/out"
 run "$R" show --json
 t "rt 6.1: show --json has the kernel, preempt_rt and rps_warns_on_rt" \
 	sh -c "grep -q '\"release\": \"6.1.0-57-rt-amd64\",' '$TMP/out' && grep -q '\"preempt_rt\": true,' '$TMP/out' && grep -q '\"rps_warns_on_rt\": true' '$TMP/out'"
 R=$(fresh graviton)
 mkkernel "$R" 6.12.118+deb13-rt-arm64 1
 run "$R" plan
-t "rt 6.12: RPS planned as before (plan is the graviton golden)" \
+t "rt 6.12: RPS and RFS planned as before (plan is the graviton golden)" \
 	sh -c "test $rc -eq 0 && grep -q 'RPS on: 8 rx queues < 64 CPUs, steering to 8-63' '$TMP/out' && cmp -s '$TMP/out' '$FIX/graviton/expected/plan.txt'"
+run "$R" plan --json
+t "rt 6.12: plan --json is the graviton golden" \
+	sh -c "test $rc -eq 0 && cmp -s '$TMP/out' '$FIX/graviton/expected/plan.json'"
 run "$R" show
-t "rt 6.12: show says PREEMPT_RT, RPS not held back" grep -qx '  kernel: 6.12.118+deb13-rt-arm64, PREEMPT_RT' "$TMP/out"
+t "rt 6.12: show says PREEMPT_RT, RPS and RFS not held back" grep -qx '  kernel: 6.12.118+deb13-rt-arm64, PREEMPT_RT' "$TMP/out"
 R=$(fresh graviton)
 mkkernel "$R" 6.1.0-57-amd64
 run "$R" plan
 t "non-rt 6.1 (no /sys/kernel/realtime): RPS planned as before (plan is the graviton golden)" \
 	sh -c "test $rc -eq 0 && grep -q 'RPS on: 8 rx queues < 64 CPUs' '$TMP/out' && cmp -s '$TMP/out' '$FIX/graviton/expected/plan.txt'"
+run "$R" plan --json
+t "non-rt 6.1: plan --json is the graviton golden" \
+	sh -c "test $rc -eq 0 && cmp -s '$TMP/out' '$FIX/graviton/expected/plan.json'"
 mkkernel "$R" 6.1.0-57-rt-amd64 0
 run "$R" plan
 t "realtime reading 0: not RT, RPS planned as before" \
 	sh -c "test $rc -eq 0 && cmp -s '$TMP/out' '$FIX/graviton/expected/plan.txt'"
 mkkernel "$R" 'not-a-release' 1
 run "$R" plan
-t "rt with an osrelease that does not parse: taken as before 6.10, RPS off, no crash" \
-	sh -c "test $rc -eq 0 && grep -q 'RPS off: PREEMPT_RT before 6.10 (not-a-release) warns' '$TMP/out' && ! grep -q -e 'RPS on:' -e 'rps_cpus:' '$TMP/out'"
+t "rt with an osrelease that does not parse: taken as before 6.10, RPS and RFS off, no crash" \
+	sh -c "test $rc -eq 0 && grep -q 'RPS and RFS off: PREEMPT_RT before 6.10 (not-a-release) warns' '$TMP/out' && ! grep -q -e 'RPS on:' -e 'rps_cpus:' -e 'rps_flow_cnt:' -e rps_sock_flow_entries '$TMP/out'"
 R=$(fresh igb)
 mkkernel "$R" 6.1.0-57-rt-amd64 1
 run "$R" plan
-t "rt 6.1 where RPS is off anyway (igb): the topology's reason stays" \
-	sh -c "test $rc -eq 0 && grep -q 'RPS off: only 1 CPU without NIC IRQs for 2 rx queues' '$TMP/out' && ! grep -q PREEMPT_RT '$TMP/out'"
+t "rt 6.1 where RPS is off anyway (igb): the topology's reason stays for RPS, RFS off for RT" \
+	sh -c "test $rc -eq 0 && grep -qF 'RPS off: only 1 CPU without NIC IRQs for 2 rx queues (2): RPS would funnel them onto fewer CPUs than RSS uses; RFS off too: PREEMPT_RT before 6.10 warns when RFS steers a flow to another CPU (the same IPI as RPS)' '$TMP/out' && ! grep -q -e 'RPS and RFS off' -e 'RFS kept' -e 'aRFS also needs' -e rps_sock_flow_entries '$TMP/out'"
+run "$R" plan --json
+t "rt 6.1 on igb: plan --json: rfs false, rps_flow_cnt 0 on both rx queues with the RT why, no rps_sock_flow_entries" \
+	sh -c "grep -q '\"rfs\": false,' '$TMP/out' && test \$(grep -c '\"why\": \"$RFSWHY\"' '$TMP/out') = 2 && test \$(grep -A2 '\"path\": \"/sys/class/net/eth0/queues/rx-[01]/rps_flow_cnt\",' '$TMP/out' | grep -c '\"new\": \"0\",') = 2 && ! grep -q rps_sock_flow_entries '$TMP/out'"
+for q in 0 1; do echo 16384 >"$R/sys/class/net/eth0/queues/rx-$q/rps_flow_cnt"; done
+run "$R" plan
+t "rt 6.1 on igb, RFS set as the plan before this rule left it: planned 16384 -> 0 with the RT why" \
+	sh -c "test $rc -eq 0 && test \$(grep -c 'rps_flow_cnt: 16384 -> 0  # $RFSWHY\$' '$TMP/out') = 2"
+run "$R" apply
+t "rt 6.1 on igb: apply writes rps_flow_cnt 0, table left at 0; check then clean" \
+	sh -c "test $rc -eq 0 && test \$(cat '$R'/sys/class/net/eth0/queues/rx-*/rps_flow_cnt | grep -cx 0) = 2 && test \$(cat '$R/proc/sys/net/core/rps_sock_flow_entries') = 0 && '$BIN' --sysroot '$R' check >/dev/null"
 
 # ---- queue vectors not taken are said (issue 16, item 10) ----
 t "dropped queues: no fixture warns (they name every queue)" \

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the buffer parsers, the IRQ naming, the saved-state
- * loader and the kernel release rule for RPS. Prints "ok - ..." / "not ok - ..." lines; run.sh numbers them.
+ * loader and the kernel release rule for RPS and RFS. Prints "ok - ..." /
+ * "not ok - ..." lines; run.sh numbers them.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -449,7 +450,7 @@ static void test_osrelease(void)
 		check(rt_rps_warns(rule[i].rt, rule[i].rel) == rule[i].warns,
 		      "%s %s: RPS %s", rule[i].rt ? "PREEMPT_RT" : "not RT",
 		      rule[i].rel ? rule[i].rel : "(no osrelease)",
-		      rule[i].warns ? "warns, kept off" : "planned as usual");
+		      rule[i].warns ? "and RFS warn, kept off" : "and RFS planned as usual");
 }
 
 int main(void)
