@@ -5,7 +5,10 @@
 #                    the VM matrix: six kernels, two RT kernels, one igb
 #                    cell (MATRIX="6.1/amd64 ..." QUICK=1)
 #   make check       checkpatch, sparse/W=1, cppcheck/clang-tidy
-#   make soak        the VM scenarios, longer (20 rmmod cycles, 20 s traffic)
+#   make soak        the VM scenarios, longer (20 rmmod cycles, 20 s traffic),
+#                    and test-fleet
+#   make test-fleet  install, DKMS, reboot, udev re-apply, purge on a booted
+#                    Debian guest with systemd (tests/vm/systemd.sh)
 #   make mutate      every tests/mutations/*.patch must fail the VM scenarios
 #                    it names (CELL=6.1/amd64 MUTATIONS="name ...")
 #   make bench       the wrk + nginx A/B in guests (ARCH=arm64, see bench/run -h)
@@ -59,11 +62,19 @@ check:
 	TAP_DIR=$(CURDIR)/build/tap-check tests/check.sh
 
 # Soak: the six kernel cells on e1000e unless MATRIX says otherwise.
-SOAK_MATRIX := 6.1/amd64 6.1/arm64 6.12/amd64 6.12/arm64 7/amd64 7/arm64
+SOAK_MATRIX := 6.1/amd64 6.1/arm64 6.12/amd64 6.12/arm64 7/amd64 7/arm64 6.1-rt/amd64 6.12-rt/arm64
 
 soak:
 	tests/vm/deps.sh
 	SOAK=1 MATRIX="$(or $(MATRIX),$(SOAK_MATRIX))" tests/vm/run.sh
+	tests/vm/systemd.sh 6.1/amd64
+
+# The fleet path on a booted Debian guest with systemd (tests/vm/systemd.sh):
+# apt install of the .debs, DKMS, reboot, udev re-apply, a second kernel,
+# purge.  About 10 minutes under TCG; make soak runs it too.
+test-fleet:
+	tests/vm/deps.sh
+	tests/vm/systemd.sh $(or $(CELL),6.1/amd64)
 
 mutate:
 	tests/vm/deps.sh
@@ -186,7 +197,7 @@ build/dkms/dkms.conf: packaging/dkms.conf.in VERSION
 
 dkms-src: build/dkms/dkms.conf
 	install -d '$(DKMS_SRC)'
-	install -m 0644 $(MODULE_SRCS) build/dkms/dkms.conf '$(DKMS_SRC)/'
+	install -m 0644 $(MODULE_SRCS) VERSION build/dkms/dkms.conf '$(DKMS_SRC)/'
 
 # dkms builds and installs for the running kernel now and for every new
 # kernel of a tested series later (AUTOINSTALL); it loads nothing.
@@ -238,6 +249,6 @@ clean:
 distclean: clean
 	rm -rf $${TSQ_CACHE:-$$HOME/.cache/tsqsteal} results
 
-.PHONY: all module tools test check soak mutate bench fuzz clean distclean \
+.PHONY: all module tools test check soak test-fleet mutate bench fuzz clean distclean \
 	install install-module install-tools install-irqspread install-tsqtop install-data uninstall \
 	dkms-src dkms-install dkms-uninstall deb

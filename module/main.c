@@ -421,3 +421,4 @@ module_exit(tsq_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("tsqsteal developers");
 MODULE_DESCRIPTION("TCP Small Queues deferred transmit on work-stealing per-CPU NAPI queues");
+MODULE_VERSION(TSQ_VERSION);

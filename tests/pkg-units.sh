@@ -206,6 +206,35 @@ else
 		"exit $urc" "stderr: $(cat "$tmp/u.err")"
 fi
 
+# A NIC that is not up yet (IFF_UP clear in its flags): waited for, then
+# left out in one line, irqspread not run; once up, placed.
+echo 0x1002 >"$fx/sys/class/net/eth0/flags"
+unit "IRQSPREAD_WAIT=1" apply
+if [ "$urc" -eq 0 ] && [ "$(cat "$tmp/u.out")" = "irqspread-unit: eth0 still down after 1s: left out (irqspread-reapply@IFACE once up)" ] &&
+	[ ! -s "$tmp/shim.log" ] && [ ! -e "$state" ]; then
+	tap_ok "irqspread-unit apply with eth0 down: waits IRQSPREAD_WAIT, exit 0, one line, irqspread not run"
+else
+	tap_fail "irqspread-unit apply with eth0 down: waits IRQSPREAD_WAIT, exit 0, one line, irqspread not run" \
+		"exit $urc" "stdout: $(cat "$tmp/u.out")" "irqspread ran: $(cat "$tmp/shim.log")"
+fi
+unit "IRQSPREAD_WAIT=soon" apply
+if [ "$urc" -eq 1 ] && grep -q "IRQSPREAD_WAIT='soon': want a number of seconds" "$tmp/u.err" && [ ! -s "$tmp/shim.log" ]; then
+	tap_ok "irqspread-unit: IRQSPREAD_WAIT=soon: exit 1, one line naming the setting, irqspread not run"
+else
+	tap_fail "irqspread-unit: IRQSPREAD_WAIT=soon: exit 1, one line naming the setting, irqspread not run" \
+		"exit $urc" "stderr: $(cat "$tmp/u.err")"
+fi
+echo 0x1003 >"$fx/sys/class/net/eth0/flags"
+unit "IRQSPREAD_WAIT=1" apply
+if [ "$urc" -eq 0 ] && [ "$(cat "$tmp/shim.log")" = "apply --policy spread --irqbalance=refuse --save $state" ]; then
+	tap_ok "irqspread-unit apply with eth0 up: placed at once, as without the flags file"
+else
+	tap_fail "irqspread-unit apply with eth0 up: placed at once" "exit $urc" "irqspread ran: $(cat "$tmp/shim.log")" \
+		"stdout: $(cat "$tmp/u.out")" "stderr: $(cat "$tmp/u.err")"
+fi
+rm -rf "$fx" "$state"
+cp -a "$tmp/fx-pristine" "$fx"
+
 # The shipped file: apply, check, restore, check, restore again.
 shipped=$(cat "$def")
 unit "$shipped" apply

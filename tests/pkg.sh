@@ -149,10 +149,11 @@ usr/share/doc/tsqsteal-dkms/copyright
 usr/share/doc/tsqsteal-dkms/examples/modules-load.d/tsqsteal.conf
 usr/share/man/man4/tsqsteal.4.gz
 usr/src/tsqsteal-$version/dkms.conf
+usr/src/tsqsteal-$version/VERSION
 $srcs
 EOF
 )
-same "deb: tsqsteal-dkms holds exactly the module sources, dkms.conf, tsqsteal.4, modprobe.d and doc files" \
+same "deb: tsqsteal-dkms holds exactly the module sources, VERSION, dkms.conf, tsqsteal.4, modprobe.d and doc files" \
 	"$want_dkms" "$(debfiles "$dkms_deb")"
 same "deb: irqspread holds exactly irqspread, irqspread.8, the units, udev rule, irqspread-unit, default/irqspread, doc files, lintian override" \
 	"$(sort <<EOF

@@ -2,7 +2,8 @@
 # irqspread-unit: what irqspread's systemd units run.  It reads
 # /etc/default/irqspread and turns it into one irqspread command line;
 # every error is irqspread's own line, or one of ours naming the setting.
-#   apply          irqspread.service start: save to STATE, apply the policy
+#   apply          irqspread.service start: once the NICs are up, save to
+#                  STATE and apply the policy
 #   restore        irqspread.service stop: put back what STATE holds
 #   reapply IFACE  irqspread-reapply@IFACE.service (udev): apply again after
 #                  IFACE's queues changed, saving to a file of its own
@@ -24,6 +25,7 @@ IRQSPREAD_DEVICES=""
 IRQSPREAD_POLICY=spread
 IRQSPREAD_OPTS=""
 IRQSPREAD_IRQBALANCE=refuse
+IRQSPREAD_WAIT=30
 if [ -e "$conf" ]; then
 	# shellcheck source=/dev/null
 	. "$conf" || die "$conf: cannot be read as shell assignments"
@@ -43,8 +45,46 @@ apply() {
 		--irqbalance="$IRQSPREAD_IRQBALANCE" --save "$save" $IRQSPREAD_OPTS "$@"
 }
 
+# wait_up: at boot this unit may run before networking opens the NICs, and
+# a NIC requests its queue IRQs when opened (a booted Debian guest's igb:
+# "/proc/irq/24/smp_affinity_list: cannot read").  Wait up to
+# IRQSPREAD_WAIT seconds (default 30) for the NICs to place to be up
+# (IFF_UP); one still down is left out, said in one line.  Sets $only to
+# the NICs to name on the command line (empty: irqspread's default).
+wait_up() {
+	devs=$IRQSPREAD_DEVICES
+	if [ -z "$devs" ]; then
+		for d in "$sys"/class/net/*; do
+			[ -e "$d/device" ] && devs="$devs ${d##*/}"
+		done
+	fi
+	case $IRQSPREAD_WAIT in
+	'' | *[!0-9]*) die "$conf: IRQSPREAD_WAIT='$IRQSPREAD_WAIT': want a number of seconds" ;;
+	esac
+	i=0
+	while :; do
+		up="" down=""
+		for d in $devs; do
+			# No flags file: nothing to wait for, irqspread says what is wrong.
+			f=$(cat "$sys/class/net/$d/flags" 2>/dev/null) || f=1
+			if [ $((f & 1)) = 1 ]; then up="$up $d"; else down="$down $d"; fi
+		done
+		[ -z "$down" ] || [ "$i" -ge $((IRQSPREAD_WAIT * 2)) ] && break
+		sleep 0.5
+		i=$((i + 1))
+	done
+	only=$IRQSPREAD_DEVICES
+	if [ -n "$down" ]; then
+		echo "irqspread-unit:$down still down after ${IRQSPREAD_WAIT}s: left out (irqspread-reapply@IFACE once up)"
+		[ -n "$up" ] || exit 0
+		only=$up
+	fi
+}
+
 case ${1:-} in
 apply)
+	wait_up
+	IRQSPREAD_DEVICES=$only
 	apply "$state"
 	;;
 restore)

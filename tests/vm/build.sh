@@ -45,7 +45,7 @@ msrc=${TSQ_MODULE_SRC:-$top/module}
 ko_out=${TSQ_KO_OUT:-$out/tsqsteal.ko}
 log="${ko_out%.ko}.build.log"
 [ "$ko_out" = "$out/tsqsteal.ko" ] && log="$out/build.log"
-key=$({ cat "$msrc"/*.c "$msrc"/*.h "$msrc"/Kbuild; echo "$KVER $KPKG_VERSION $ARCH $*"; } |
+key=$({ cat "$msrc"/*.c "$msrc"/*.h "$msrc"/Kbuild "$top/VERSION"; echo "$KVER $KPKG_VERSION $ARCH $*"; } |
 	sha256sum | cut -c1-24)
 cache="${TSQ_CACHE:-$HOME/.cache/tsqsteal}/builds/$key"
 if [ -f "$cache/tsqsteal.ko" ] && [ -f "$cache/build.log" ]; then
@@ -59,7 +59,7 @@ fi
 src="/build/tsqsteal-$name-$$"
 rm -rf "${CHROOT:?}$src"
 mkdir -p "$CHROOT$src"
-cp "$msrc"/*.c "$msrc"/*.h "$msrc"/Kbuild "$CHROOT$src/"
+cp "$msrc"/*.c "$msrc"/*.h "$msrc"/Kbuild "$top/VERSION" "$CHROOT$src/"
 trap 'rm -rf "${CHROOT:?}$src"' EXIT
 karch=x86
 [ "$ARCH" = arm64 ] && karch=arm64

@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
 # SERIES-rt: Debian's PREEMPT_RT flavour of that series (fetch.sh).
-MATRIX=${MATRIX:-"6.1/amd64 6.1/arm64 6.12/amd64 6.12/arm64 7/amd64 7/arm64 6.12-rt/arm64 7/amd64/igb"}
+MATRIX=${MATRIX:-"6.1/amd64 6.1/arm64 6.12/amd64 6.12/arm64 7/amd64 7/arm64 6.1-rt/amd64 6.12-rt/arm64 7/amd64/igb"}
 # Longest scenario seen: 50-starve, 324 s in soak.  The watchdog catches a
 # guest that stops answering long before this.
 if [ -n "${SOAK:-}" ]; then SCEN_TIMEOUT=${SCEN_TIMEOUT:-1800}; else SCEN_TIMEOUT=${SCEN_TIMEOUT:-600}; fi

@@ -14,6 +14,12 @@ check "$CELL: irqspread show eth0 names the NIC's queue IRQs" \
 	guest "$IS show eth0 | grep -q 'eth0-tx-0'"
 check "$CELL: irqspread show --json is JSON with the NIC" \
 	guest "$IS show eth0 --json | grep -q '\"eth0\"'"
+# The NIC's IRQs on every CPU (the kernel's default) rather than on the
+# IRQ CPU the harness pinned them to: there a one-queue NIC (e1000e) may
+# already be where spread puts it, and on a PREEMPT_RT kernel before 6.10,
+# where spread leaves RPS and RFS off, apply then had nothing to write.
+irqs_eth0="for i in \$(awk -F: '/eth0/ { gsub(/ /, \"\", \$1); print \$1 }' /proc/interrupts); do"
+guest "$irqs_eth0 echo 0-$(($(guest nproc) - 1)) > /proc/irq/\$i/smp_affinity_list; done" >/dev/null
 guest "$dump" >"$TSQ_RUN_DIR/irq-before"
 check "$CELL: irqspread plan spread" guest "$IS plan eth0 --policy spread"
 check "$CELL: irqspread apply spread (state saved first)" \
@@ -65,3 +71,6 @@ else
 	check "$CELL: --channels: restore brought every value back" \
 		diff "$TSQ_RUN_DIR/ch-before" "$TSQ_RUN_DIR/ch-after"
 fi
+
+# Back where the harness pinned them.
+guest "$irqs_eth0 echo $IRQ_CPUS > /proc/irq/\$i/smp_affinity_list; done" >/dev/null
