@@ -45,7 +45,6 @@ bg_wait() {
 # writes it (each refusal one log line), the tight loops below do not.
 rt=0
 is_rt && rt=1
-thr_off=$rt
 
 # --- parameter storm -------------------------------------------------
 part "parameter storm"
@@ -89,7 +88,7 @@ for i in $(seq "$T_CYCLES"); do
 	bg_bulk 16 2m.bin
 	sleep 0.5
 	guest "( while :; do echo 1 > $PARAMS/threaded; echo local > $PARAMS/policy;
-		echo $thr_off > $PARAMS/threaded; echo spread > $PARAMS/policy; done ) 2>/dev/null &
+		echo $rt > $PARAMS/threaded; echo spread > $PARAMS/policy; done ) 2>/dev/null &
 		w=\$!; rmmod tsqsteal; rc=\$?; kill \$w; wait \$w 2>/dev/null; exit \$rc" >/dev/null ||
 		fails=$((fails + 1))
 	wait "$BG" || fails=$((fails + 1))
