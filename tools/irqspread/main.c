@@ -264,8 +264,11 @@ static int plan_opts(const struct opts *o, const struct machine *m,
 
 static void summary(FILE *f, const struct plan *p, const char *what)
 {
-	fprintf(f, "%zu file%s %s, %zu already as planned\n", p->ndiff,
-		p->ndiff == 1 ? "" : "s", what, p->n - p->ndiff);
+	fprintf(f, "%zu file%s %s, %zu already as planned", p->ndiff,
+		p->ndiff == 1 ? "" : "s", what, p->n - p->ndiff - p->nskip);
+	if (p->nskip)
+		fprintf(f, ", %zu not written back (PREEMPT_RT before 6.10)", p->nskip);
+	fputc('\n', f);
 }
 
 static int mkdir_p(const char *dir)
@@ -606,6 +609,7 @@ static int do_plan(const struct opts *o, const struct verb *v, struct machine *m
 	if (x.ib != IB_COORDINATE)
 		irqbalance_warning(stderr, m, "irqspread: ");
 	queue_warnings(stderr, *nicsp, *np, "irqspread: ");
+	plan_warnings(stderr, &p, "irqspread: ");
 	if (strcmp(v->name, "check") == 0) {
 		if (p.ndiff) {
 			plan_text(stdout, &p, false);
@@ -780,7 +784,7 @@ static int do_restore(const struct opts *o, struct machine *m)
 	struct plan p, chp;
 	struct nic **nics = NULL;
 	size_t nnic = 0, len;
-	char err[1024], perr[512], head[PATH_MAX + 32], *buf = NULL, *live_ib = NULL;
+	char err[1024], perr[512], head[PATH_MAX + 32], skipped[96], *buf = NULL, *live_ib = NULL;
 	int done, r;
 
 	memset(&chp, 0, sizeof(chp));
@@ -836,14 +840,23 @@ static int do_restore(const struct opts *o, struct machine *m)
 		irqbalance_warning(stderr, m, "irqspread: ");
 	if (p.gone)
 		fprintf(stderr, "irqspread: warning: %s\n", p.gone);
+	/* Held back on PREEMPT_RT before 6.10: said the same way with --dry-run. */
+	plan_warnings(stderr, &p, "irqspread: ");
+	snprintf(skipped, sizeof(skipped), "; %zu saved RPS/RFS value%s not written back "
+		 "(PREEMPT_RT before 6.10)", p.nskip, p.nskip == 1 ? "" : "s");
+	if (!p.nskip)
+		skipped[0] = '\0';
 	if (o->given & O_DRY) {
 		snprintf(head, sizeof(head), "restore from %s", file);
 		print_plan(o, &p, head, false, &r);
 		done = r ? -1 : 0;
 	} else if (!p.ndiff && !p.ib_differs) {
 		if (chp.nchan)
-			printf("restored the channel counts; all %zu files already hold the values saved in %s\n",
-			       p.n, file);
+			printf("restored the channel counts; %s%zu files already hold the values saved in %s%s\n",
+			       p.nskip ? "" : "all ", p.n - p.nskip, file, skipped);
+		else if (p.nskip)
+			printf("nothing written: %zu files already hold the values saved in %s%s\n",
+			       p.n - p.nskip, file, skipped);
 		else
 			printf("nothing to do: all %zu files already hold the values saved in %s\n", p.n, file);
 		done = 0;
@@ -854,8 +867,8 @@ static int do_restore(const struct opts *o, struct machine *m)
 		if (done >= 0 && write_ib(&p, p.ib_old, p.ib_old != NULL, stdout, err, sizeof(err)))
 			done = -1;
 		if (done >= 0)
-			printf("restored %d file%s from %s%s\n", done, done == 1 ? "" : "s", file,
-			       p.ib_differs ? ", and " IB_CONFIG : "");
+			printf("restored %d file%s from %s%s%s\n", done, done == 1 ? "" : "s", file,
+			       p.ib_differs ? ", and " IB_CONFIG : "", skipped);
 		else
 			fprintf(stderr, "irqspread: %s\n", err);
 	}

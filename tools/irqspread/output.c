@@ -321,7 +321,22 @@ int show_json(FILE *f, const struct machine *m, struct nic **nics, size_t n)
 
 static void change_line(FILE *f, const struct change *c)
 {
-	fprintf(f, "  %s: %s -> %s  # %s\n", c->path, c->old, c->new, c->why);
+	if (c->skip)
+		fprintf(f, "  %s: %s, saved %s not written back  # %s\n", c->path, c->old, c->new,
+			c->why);
+	else
+		fprintf(f, "  %s: %s -> %s  # %s\n", c->path, c->old, c->new, c->why);
+}
+
+void plan_warnings(FILE *f, const struct plan *p, const char *indent)
+{
+	for (const char *l = p->warn; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		int len = nl ? (int)(nl - l) : (int)strlen(l);
+
+		fprintf(f, "%swarning: %.*s\n", indent, len, l);
+		l = nl ? nl + 1 : l + len;
+	}
 }
 
 /* Lines of @a that @b lacks, each after @mark. */
@@ -380,11 +395,11 @@ void plan_text(FILE *f, const struct plan *p, bool notes)
 		for (size_t k = 0; notes && k < np->nnotes; k++)
 			fprintf(f, "  %s\n", np->notes[k]);
 		for (size_t k = 0; k < p->n; k++)
-			if (p->v[k].nic == (int)i && p->v[k].differs)
+			if (p->v[k].nic == (int)i && (p->v[k].differs || p->v[k].skip))
 				change_line(f, &p->v[k]);
 	}
 	for (size_t k = 0; k < p->n; k++)
-		if (p->v[k].nic < 0 && p->v[k].differs) {
+		if (p->v[k].nic < 0 && (p->v[k].differs || p->v[k].skip)) {
 			if (!machine_hdr)
 				fputs("machine-wide:\n", f);
 			machine_hdr = true;
@@ -432,6 +447,9 @@ int plan_json(FILE *f, const struct plan *p)
 		json_object_object_add(o, "old", json_object_new_string(c->old));
 		json_object_object_add(o, "new", json_object_new_string(c->new));
 		json_object_object_add(o, "change", json_object_new_boolean(c->differs));
+		/* restore: held back where the kernel would warn (state_plan()) */
+		if (p->policy == POLICY_RESTORE)
+			json_object_object_add(o, "skipped", json_object_new_boolean(c->skip));
 		json_object_object_add(o, "why", json_object_new_string(c->why));
 		json_object_array_add(ch, o);
 	}
@@ -461,7 +479,22 @@ int plan_json(FILE *f, const struct plan *p)
 				       json_object_new_string(ib_restart_cmd()) : NULL);
 		json_object_object_add(root, "irqbalance", o);
 	}
+	if (p->warn) {
+		json_object *w = json_object_new_array();
+
+		for (const char *l = p->warn; *l;) {
+			const char *nl = strchr(l, '\n');
+			size_t len = nl ? (size_t)(nl - l) : strlen(l);
+
+			json_object_array_add(w, json_object_new_string_len(l, (int)len));
+			l += len + (nl != NULL);
+		}
+		json_object_object_add(root, "warnings", w);
+	}
 	json_object_object_add(root, "changed", json_object_new_int64((int64_t)p->ndiff));
-	json_object_object_add(root, "unchanged", json_object_new_int64((int64_t)(p->n - p->ndiff)));
+	json_object_object_add(root, "unchanged",
+			       json_object_new_int64((int64_t)(p->n - p->ndiff - p->nskip)));
+	if (p->policy == POLICY_RESTORE)
+		json_object_object_add(root, "skipped", json_object_new_int64((int64_t)p->nskip));
 	return print_json(f, root);
 }

@@ -11,9 +11,14 @@
 void show_text(FILE *f, const struct machine *m, struct nic **nics, size_t n);
 int show_json(FILE *f, const struct machine *m, struct nic **nics, size_t n);
 
-/* The changes that differ, "path: old -> new  # why", grouped by NIC. */
+/*
+ * The changes that differ, "path: old -> new  # why", grouped by NIC; one
+ * held back (skip) as "path: old, saved new not written back  # why".
+ */
 void plan_text(FILE *f, const struct plan *p, bool notes);
 int plan_json(FILE *f, const struct plan *p);
+/* p->warn, one "warning: " line each. */
+void plan_warnings(FILE *f, const struct plan *p, const char *indent);
 /* The channel changes and irqbalance's config change of @p, if any. */
 void plan_extra_text(FILE *f, const struct plan *p);
 

@@ -111,6 +111,24 @@ bool value_equal(enum change_kind k, const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+bool value_off(enum change_kind k, const char *v)
+{
+	struct cpuset s;
+	long n;
+
+	switch (k) {
+	case CH_RPS:
+	case CH_XPS:
+		return !cpumask_parse(v, strlen(v), &s, NULL, 0) && cpuset_empty(&s);
+	case CH_FLOW:
+	case CH_SOCK:
+		return parse_long(v, &n) && n == 0;
+	case CH_IRQ:
+		break;
+	}
+	return false;
+}
+
 void plan_init(struct plan *p, enum policy policy, struct nic **nics, size_t nnic)
 {
 	memset(p, 0, sizeof(*p));
@@ -184,6 +202,29 @@ int plan_note(struct plan *p, int nic, const char *fmt, ...)
 	return 0;
 }
 
+int plan_warn(struct plan *p, const char *fmt, ...)
+{
+	size_t old = p->warn ? strlen(p->warn) : 0;
+	char buf[1024], *v;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return -1;
+	len = (size_t)len < sizeof(buf) ? len : (int)sizeof(buf) - 1;
+	v = realloc(p->warn, old + (size_t)len + 2);
+	if (!v)
+		return -1;
+	memcpy(v + old, buf, (size_t)len);
+	v[old + (size_t)len] = '\n';
+	v[old + (size_t)len + 1] = '\0';
+	p->warn = v;
+	return 0;
+}
+
 void plan_free(struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
@@ -201,6 +242,7 @@ void plan_free(struct plan *p)
 	free(p->ib_old);
 	free(p->ib_new);
 	free(p->gone);
+	free(p->warn);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -733,7 +775,7 @@ static int plan_sock(const struct machine *m, struct plan *p, struct nic **nics,
 	 * Where rt_rps_warns() holds, every planned NIC gets rps_flow_cnt 0
 	 * (plan_rps()): the machine-wide table is left as it is. That is
 	 * harmless while they do: get_rps_cpu() reads it only for a queue with
-	 * a flow table, whatever its size.
+	 * a flow table, whatever its size. Other netdevs' RFS: rt_rfs_left().
 	 */
 	if (!m->rps_sock_raw || m->rps_warns_on_rt)
 		return 0;
@@ -772,6 +814,54 @@ static int plan_sock(const struct machine *m, struct plan *p, struct nic **nics,
 	snprintf(num, sizeof(num), "%ld", target);
 	return plan_add(p, -1, CH_SOCK, "/proc/sys/net/core/rps_sock_flow_entries",
 			m->rps_sock_raw, strdup(num), why);
+}
+
+/*
+ * Where rt_rps_warns() holds, RFS still steers for every netdev that keeps
+ * a flow table while rps_sock_flow_entries is set, and warns there. The
+ * NICs named get rps_flow_cnt 0 (spread, off); the others and the table
+ * are not written to stop it, but said: apply writes only the NICs named
+ * ("apply A; apply B" lands where "apply" does), the table only grows
+ * and may be the admin's (plan_sock()), and zeroing it would reach netdevs
+ * a saved state cannot hold (virtual ones), so restore could not bring
+ * them back. The table alone is harmless: get_rps_cpu() reads it only for
+ * a queue with a flow table. irq-only leaves its NICs' RFS too.
+ */
+static int rt_rfs_left(const struct machine *m, struct plan *p, struct nic **named,
+		       size_t nnamed)
+{
+	long table = 0;
+	char **names, who[256] = "", more[32] = "";
+	size_t n, used = 0, count = 0, listed = 0;
+
+	if (!m->rps_warns_on_rt || !m->rps_sock_raw || !parse_long(m->rps_sock_raw, &table) ||
+	    table <= 0 || nic_names_all(&names, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		bool off = false;
+
+		for (size_t k = 0; k < nnamed && p->policy != POLICY_IRQ_ONLY; k++)
+			off |= strcmp(named[k]->name, names[i]) == 0;
+		if (off || netdev_rfs_flows(names[i]) <= 0)
+			continue;
+		count++;
+		if (used + strlen(names[i]) + 3 >= sizeof(who))
+			continue;
+		used += (size_t)snprintf(who + used, sizeof(who) - used, "%s%s",
+					 used ? ", " : "", names[i]);
+		listed++;
+	}
+	sr_list_free(names, n);
+	if (!count)
+		return 0;
+	if (count > listed)
+		snprintf(more, sizeof(more), " and %zu more", count - listed);
+	return plan_warn(p, "PREEMPT_RT before 6.10 (%s): RFS stays on for %s%s "
+			 "(rps_flow_cnt set, rps_sock_flow_entries %ld) and warns there as RPS "
+			 "does; left as it is (only spread and off write RFS, only for the NICs "
+			 "named, and the machine-wide table never shrinks): apply spread or off "
+			 "to a NIC, or rps_sock_flow_entries 0 for every netdev, turns it off",
+			 m->osrelease ? m->osrelease : "release unknown", who, more, table);
 }
 
 /* Names of the NICs in @grp but @self, for a note. */
@@ -932,6 +1022,7 @@ static void plan_trim(struct plan *p, size_t keep)
 	size_t w = 0;
 
 	p->ndiff = 0;
+	p->nskip = 0;
 	for (size_t k = 0; k < p->n; k++) {
 		struct change *c = &p->v[k];
 
@@ -944,6 +1035,7 @@ static void plan_trim(struct plan *p, size_t keep)
 		}
 		p->v[w++] = *c;
 		p->ndiff += c->differs;
+		p->nskip += c->skip;
 	}
 	p->n = w;
 	for (size_t i = keep; i < p->nnic; i++)
@@ -988,6 +1080,8 @@ int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 		for (size_t i = 0; i < nnic; i++)
 			if (plan_off(m, p, (int)i))
 				goto oom;
+		if (rt_rfs_left(m, p, nics, nnic))
+			goto oom;
 		return 0;
 	}
 	/* Planned with every NIC of the machine, the named ones first. */
@@ -1022,7 +1116,8 @@ int plan_build(const struct machine *m, struct nic **nics, size_t nnic,
 		any_rfs |= i < nnamed && p->nics[i].flow_cnt > 0;
 	}
 	plan_trim(p, nnamed);
-	if (o->policy == POLICY_SPREAD && any_rfs && plan_sock(m, p, named, nnamed))
+	if ((o->policy == POLICY_SPREAD && any_rfs && plan_sock(m, p, named, nnamed)) ||
+	    rt_rfs_left(m, p, named, nnamed))
 		goto oom;
 	build_scratch_free(nics, named, nnamed, nnic, ord, nord, cpu_for);
 	return 0;

@@ -23,6 +23,7 @@ struct change {
 	char *why;
 	enum change_kind kind;
 	bool differs;
+	bool skip;		/* restore: held back, not written (state_plan()) */
 	int nic;		/* index in plan.nics, -1 machine-wide */
 };
 
@@ -51,6 +52,7 @@ struct plan {
 	size_t n, cap;
 	struct change *v;
 	size_t ndiff;
+	size_t nskip;		/* changes with skip set: in neither ndiff nor "as planned" */
 	/* Beside the files, filled in by the caller; plan_free frees them. */
 	size_t nchan;
 	struct plan_chan *chan;
@@ -60,6 +62,8 @@ struct plan {
 	/* restore: saved IRQs without a queue that are not here, in one line (NULL: none) */
 	size_t ngone;
 	char *gone;
+	/* Warnings, one per line, printed after "warning: " (NULL: none) */
+	char *warn;
 };
 
 struct plan_opts {
@@ -87,9 +91,14 @@ int plan_add(struct plan *p, int nic, enum change_kind k, const char *path,
 	     const char *old, char *new, const char *why);
 int plan_note(struct plan *p, int nic, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Add a line to p->warn. */
+int plan_warn(struct plan *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void plan_free(struct plan *p);
 
 /* Same value as the kernel sees it ("0-3" == "0,1,2,3", "0" == "00000000"). */
 bool value_equal(enum change_kind k, const char *a, const char *b);
+/* RPS, XPS or RFS off: an empty mask, a count of 0. Never for an IRQ. */
+bool value_off(enum change_kind k, const char *v);
 
 #endif

@@ -769,6 +769,64 @@ static int plan_nic(const struct saved_nic *sn, const char *file, const struct m
 	return 0;
 }
 
+/*
+ * Where rt_rps_warns() holds, a saved rps_cpus, rps_flow_cnt or
+ * rps_sock_flow_entries that is not off is held back: writing it would
+ * make the kernel warn again (a state saved under a non-RT boot of this
+ * machine, or an admin's earlier RPS). Off (0) is written: it is what
+ * stops the warning. The change stays in the plan, marked skip and not
+ * differing, so apply_plan() passes it by and a dry run shows it; each NIC
+ * that has one, and the table, get a warning line.
+ */
+static int rt_skip(const struct machine *m, struct plan *p)
+{
+	const char *rel = m->osrelease ? m->osrelease : "release unknown";
+
+	if (!m->rps_warns_on_rt)
+		return 0;
+	/* The NICs in their order, then the machine-wide table (nic -1). */
+	for (size_t at = 0; at <= p->nnic; at++) {
+		int i = at < p->nnic ? (int)at : -1;
+		size_t rps = 0, flow = 0;
+		const char *sock = NULL;
+
+		for (size_t k = 0; k < p->n; k++) {
+			struct change *c = &p->v[k];
+			char *why;
+
+			if (c->nic != i || !c->differs || c->kind == CH_IRQ || c->kind == CH_XPS ||
+			    value_off(c->kind, c->new))
+				continue;
+			why = str_printf("PREEMPT_RT before 6.10 warns when %s steers; %s",
+					 c->kind == CH_RPS ? "RPS" : "RFS", c->why);
+			if (!why)
+				return -1;
+			free(c->why);
+			c->why = why;
+			c->differs = false;
+			c->skip = true;
+			p->ndiff--;
+			p->nskip++;
+			if (c->kind == CH_RPS)
+				rps++;
+			else if (c->kind == CH_FLOW)
+				flow++;
+			else
+				sock = c->new;
+		}
+		if (sock && plan_warn(p, "restore: machine-wide: saved rps_sock_flow_entries %s "
+				      "not written back: PREEMPT_RT before 6.10 warns when RFS "
+				      "steers (kernel %s)", sock, rel))
+			return -1;
+		if (i >= 0 && rps + flow &&
+		    plan_warn(p, "restore: %s: saved RPS/RFS not written back (%zu rps_cpus, "
+			      "%zu rps_flow_cnt): PREEMPT_RT before 6.10 warns when RPS or RFS "
+			      "steers (kernel %s)", p->nics[i].nic->name, rps, flow, rel))
+			return -1;
+	}
+	return 0;
+}
+
 int state_plan(const struct saved *s, const char *file, const struct machine *m,
 	       struct nic ***nics, size_t *nnic, struct plan *p,
 	       char *err, size_t errlen)
@@ -813,6 +871,10 @@ int state_plan(const struct saved *s, const char *file, const struct machine *m,
 			errf(err, errlen, "out of memory");
 			goto fail;
 		}
+	}
+	if (rt_skip(m, p)) {
+		errf(err, errlen, "out of memory");
+		goto fail;
 	}
 	*nics = v;
 	return 0;

@@ -66,7 +66,10 @@ void state_free(struct saved *s);
  * whose channel count differs from the saved one is checked and planned
  * only for its identity: restore sets its channels first, then plans again.
  * A saved IRQ without a queue that is not here does not stop the plan: it
- * is counted in p->ngone and named in the line p->gone.
+ * is counted in p->ngone and named in the line p->gone. On PREEMPT_RT
+ * before 6.10 (m->rps_warns_on_rt) a saved RPS or RFS value that is not
+ * off is held back: its change is marked skip, counted in p->nskip and
+ * said, per NIC, in p->warn.
  */
 int state_plan(const struct saved *s, const char *file, const struct machine *m,
 	       struct nic ***nics, size_t *nnic, struct plan *p,

@@ -538,6 +538,15 @@ t "rt 6.1: show says PREEMPT_RT and that RPS and RFS stay off" \
 run "$R" show --json
 t "rt 6.1: show --json has the kernel, preempt_rt and rps_warns_on_rt" \
 	sh -c "grep -q '\"release\": \"6.1.0-57-rt-amd64\",' '$TMP/out' && grep -q '\"preempt_rt\": true,' '$TMP/out' && grep -q '\"rps_warns_on_rt\": true' '$TMP/out'"
+# restore of apply's safety copy, which holds the RPS and RFS set before it:
+# written back they would warn again, so they are held back (the table
+# saved is the live 32768: nothing to hold back there, no line for it).
+RTSKIP='PREEMPT_RT before 6.10 warns when RPS or RFS steers (kernel 6.1.0-57-rt-amd64)'
+run "$R" restore "$R/var/lib/irqspread/saved.json"
+t "rt 6.1: restore of apply's copy holds back the saved RPS/RFS: one line for ens5, exit 0" \
+	sh -c "test $rc -eq 0 && test \$(wc -l <'$TMP/err') = 1 && grep -qxF 'irqspread: warning: restore: ens5: saved RPS/RFS not written back (8 rps_cpus, 8 rps_flow_cnt): $RTSKIP' '$TMP/err'"
+t "rt 6.1: ... RPS and RFS stay off, the table as it was; IRQs and XPS restored; stdout counts what was held back" \
+	sh -c "test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_cpus | grep -cx 00000000,00000000) = 8 && test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_flow_cnt | grep -cx 0) = 8 && test \$(cat '$R/proc/sys/net/core/rps_sock_flow_entries') = 32768 && test \$(cat '$R/proc/irq/41/smp_affinity_list') = 0-63 && test \$(cat '$R/sys/class/net/ens5/queues/tx-0/xps_cpus') = 00000000,00000000 && grep -qx 'restored 16 files from $R/var/lib/irqspread/saved.json; 16 saved RPS/RFS values not written back (PREEMPT_RT before 6.10)' '$TMP/out'"
 R=$(fresh graviton)
 mkkernel "$R" 6.12.118+deb13-rt-arm64 1
 run "$R" plan
@@ -579,6 +588,104 @@ t "rt 6.1 on igb, RFS set as the plan before this rule left it: planned 16384 ->
 run "$R" apply
 t "rt 6.1 on igb: apply writes rps_flow_cnt 0, table left at 0; check then clean" \
 	sh -c "test $rc -eq 0 && test \$(cat '$R'/sys/class/net/eth0/queues/rx-*/rps_flow_cnt | grep -cx 0) = 2 && test \$(cat '$R/proc/sys/net/core/rps_sock_flow_entries') = 0 && '$BIN' --sysroot '$R' check >/dev/null"
+
+# restore on PREEMPT_RT before 6.10: a saved RPS/RFS value that is not off
+# is held back (one line per NIC, exit 0, dry run the same), off is written,
+# and everything else is restored as saved.
+R=$(fresh graviton)
+run "$R" apply --save "$TMP/rt-first.json"	# a non-RT boot: RPS 8-63, RFS 4096, table 32768
+echo 00000000,00000000 >"$R/sys/class/net/ens5/queues/rx-7/rps_cpus"
+echo 0 >"$R/sys/class/net/ens5/queues/rx-7/rps_flow_cnt"
+run "$R" save "$TMP/rt-nonrt.json"		# saved there: rx-0..6 with RPS and RFS, rx-7 off
+mkkernel "$R" 6.1.0-57-rt-amd64 1		# now booted into 6.1-rt
+for q in 0 1 2 3 4 5 6; do
+	echo 00000000,00000000 >"$R/sys/class/net/ens5/queues/rx-$q/rps_cpus"
+	echo 0 >"$R/sys/class/net/ens5/queues/rx-$q/rps_flow_cnt"
+done
+echo ffffffff,ffffff00 >"$R/sys/class/net/ens5/queues/rx-7/rps_cpus"	# an admin's RPS on the RT boot
+echo 2048 >"$R/sys/class/net/ens5/queues/rx-7/rps_flow_cnt"
+echo 0 >"$R/proc/sys/net/core/rps_sock_flow_entries"
+echo 5 >"$R/proc/irq/41/smp_affinity_list"
+cp -a "$R" "$TMP/rt-restore.orig"
+RTNIC="irqspread: warning: restore: ens5: saved RPS/RFS not written back (7 rps_cpus, 7 rps_flow_cnt): $RTSKIP"
+RTSOCK='irqspread: warning: restore: machine-wide: saved rps_sock_flow_entries 32768 not written back: PREEMPT_RT before 6.10 warns when RFS steers (kernel 6.1.0-57-rt-amd64)'
+printf '%s\n%s\n' "$RTNIC" "$RTSOCK" >"$TMP/rt-restore.err"
+run "$R" restore "$TMP/rt-nonrt.json" --dry-run
+t "rt 6.1 restore --dry-run: one line for ens5 and one for the table on stderr, exit 0, nothing written" \
+	sh -c "test $rc -eq 0 && cmp -s '$TMP/err' '$TMP/rt-restore.err' && diff -r --no-dereference '$TMP/rt-restore.orig' '$R'"
+t "rt 6.1 restore --dry-run: each value held back is shown, not as a change, and counted" \
+	sh -c "test \$(grep -c 'rps_cpus: 00000000,00000000, saved ffffffff,ffffff00 not written back  # PREEMPT_RT before 6.10 warns when RPS steers; saved in ' '$TMP/out') = 7 && test \$(grep -c 'rps_flow_cnt: 0, saved 4096 not written back  # PREEMPT_RT before 6.10 warns when RFS steers; saved in ' '$TMP/out') = 7 && grep -q 'rps_sock_flow_entries: 0, saved 32768 not written back  # PREEMPT_RT before 6.10 warns when RFS steers' '$TMP/out' && grep -qx '3 files to change, 16 already as planned, 15 not written back (PREEMPT_RT before 6.10)' '$TMP/out'"
+t "rt 6.1 restore --dry-run: the saved off of rx-7 and the IRQ are planned as changes" \
+	sh -c "grep -q 'rx-7/rps_cpus: ffffffff,ffffff00 -> 00000000,00000000  # saved in' '$TMP/out' && grep -q 'rx-7/rps_flow_cnt: 2048 -> 0  # saved in' '$TMP/out' && grep -q '/proc/irq/41/smp_affinity_list: 5 -> 0  # saved in' '$TMP/out'"
+run "$R" restore "$TMP/rt-nonrt.json" --dry-run --json
+t "rt 6.1 restore --dry-run --json: skipped 15, changed 3, each held back change skipped, the warnings" \
+	sh -c "test $rc -eq 0 && grep -q '\"skipped\": 15$' '$TMP/out' && grep -q '\"changed\": 3,' '$TMP/out' && grep -q '\"unchanged\": 16,' '$TMP/out' && test \$(grep -c '\"skipped\": true,' '$TMP/out') = 15 && test \$(grep -B1 '\"skipped\": true,' '$TMP/out' | grep -c '\"change\": false,') = 15 && grep -qF '\"restore: ens5: saved RPS/RFS not written back (7 rps_cpus, 7 rps_flow_cnt)' '$TMP/out'"
+run "$R" restore "$TMP/rt-nonrt.json"
+t "rt 6.1 restore: the same two lines, exit 0, and stdout counts what was held back" \
+	sh -c "test $rc -eq 0 && cmp -s '$TMP/err' '$TMP/rt-restore.err' && grep -qx 'restored 3 files from $TMP/rt-nonrt.json; 15 saved RPS/RFS values not written back (PREEMPT_RT before 6.10)' '$TMP/out'"
+t "rt 6.1 restore: RPS and RFS stay off on rx-0..6 and the table stays 0" \
+	sh -c "test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_cpus | grep -cx 00000000,00000000) = 8 && test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_flow_cnt | grep -cx 0) = 8 && test \$(cat '$R/proc/sys/net/core/rps_sock_flow_entries') = 0"
+t "rt 6.1 restore: the saved off is written (the admin's rx-7 RPS and RFS), and the IRQ restored" \
+	sh -c "test \$(cat '$R/sys/class/net/ens5/queues/rx-7/rps_cpus') = 00000000,00000000 && test \$(cat '$R/sys/class/net/ens5/queues/rx-7/rps_flow_cnt') = 0 && test \$(cat '$R/proc/irq/41/smp_affinity_list') = 0"
+run "$R" restore "$TMP/rt-nonrt.json"
+t "rt 6.1 restore again: nothing written, said with what is held back, exit 0" \
+	sh -c "test $rc -eq 0 && cmp -s '$TMP/err' '$TMP/rt-restore.err' && grep -qx 'nothing written: 19 files already hold the values saved in $TMP/rt-nonrt.json; 15 saved RPS/RFS values not written back (PREEMPT_RT before 6.10)' '$TMP/out'"
+rm -rf "$R"
+cp -a "$TMP/rt-restore.orig" "$R"
+mkkernel "$R" 6.12.118+deb13-rt-arm64 1
+run "$R" restore "$TMP/rt-nonrt.json"
+t "rt 6.12 restore of the same state: the saved RPS/RFS and table are written back, no warning" \
+	sh -c "test $rc -eq 0 && test ! -s '$TMP/err' && grep -qx 'restored 18 files from $TMP/rt-nonrt.json' '$TMP/out' && test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_cpus | grep -cx ffffffff,ffffff00) = 7 && test \$(cat '$R'/sys/class/net/ens5/queues/rx-*/rps_flow_cnt | grep -cx 4096) = 7 && test \$(cat '$R/proc/sys/net/core/rps_sock_flow_entries') = 32768"
+rm -rf "$TMP/rt-restore.orig" "$R"
+
+# apply DEV on PREEMPT_RT before 6.10: the other NICs' RFS and the machine-wide
+# table are left as they are (apply writes only the NICs named, the table
+# never shrinks), and that RFS still steers there is said.
+R=$(fresh mlx5)
+mkkernel "$R" 6.1.0-57-rt-amd64 1
+for q in 0 1 2 3 4 5 6 7; do
+	echo 4096 >"$R/sys/class/net/enp8s0f0np0/queues/rx-$q/rps_flow_cnt"
+	echo 16384 >"$R/sys/class/net/enp8s0f1np1/queues/rx-$q/rps_flow_cnt"
+done
+echo 131072 >"$R/proc/sys/net/core/rps_sock_flow_entries"
+RFSLEFT='irqspread: warning: PREEMPT_RT before 6.10 (6.1.0-57-rt-amd64): RFS stays on for'
+RFSTAIL='(rps_flow_cnt set, rps_sock_flow_entries 131072) and warns there as RPS does; left as it is (only spread and off write RFS, only for the NICs named, and the machine-wide table never shrinks): apply spread or off to a NIC, or rps_sock_flow_entries 0 for every netdev, turns it off'
+run "$R" plan enp8s0f0np0
+t "rt 6.1 plan DEV: one warning naming the other NIC whose RFS stays on, and the table" \
+	sh -c "test $rc -eq 0 && test \$(wc -l <'$TMP/err') = 1 && grep -qxF '$RFSLEFT enp8s0f1np1 $RFSTAIL' '$TMP/err'"
+t "rt 6.1 plan DEV: RFS off for DEV only; the other NIC's files and the table not planned" \
+	sh -c "test \$(grep -c 'enp8s0f0np0/queues/rx-[0-7]/rps_flow_cnt: 4096 -> 0  # RFS off' '$TMP/out') = 8 && ! grep -q -e enp8s0f1np1/ -e rps_sock_flow_entries '$TMP/out'"
+run "$R" plan enp8s0f0np0 --json
+t "rt 6.1 plan DEV --json: the warning is in \"warnings\"" \
+	sh -c "grep -q '^  \"warnings\": \[' '$TMP/out' && grep -qF '\"PREEMPT_RT before 6.10 (6.1.0-57-rt-amd64): RFS stays on for enp8s0f1np1 (rps_flow_cnt' '$TMP/out'"
+run "$R" plan --policy irq-only enp8s0f0np0
+t "rt 6.1 plan --policy irq-only DEV: its own RFS, left by irq-only, is named too" \
+	grep -qxF "$RFSLEFT enp8s0f0np0, enp8s0f1np1 $RFSTAIL" "$TMP/err"
+cp -a "$R/sys/class/net/enp8s0f1np1" "$TMP/rt-other.before"
+run "$R" apply enp8s0f0np0 --save "$TMP/rt-mlx5.json"
+t "rt 6.1 apply DEV: the warning, exit 0; DEV's RFS off, the other NIC and the table untouched" \
+	sh -c "test $rc -eq 0 && grep -qxF '$RFSLEFT enp8s0f1np1 $RFSTAIL' '$TMP/err' && test \$(cat '$R'/sys/class/net/enp8s0f0np0/queues/rx-*/rps_flow_cnt | grep -cx 0) = 8 && diff -r --no-dereference '$TMP/rt-other.before' '$R/sys/class/net/enp8s0f1np1' && test \$(cat '$R/proc/sys/net/core/rps_sock_flow_entries') = 131072"
+run "$R" check enp8s0f0np0
+t "rt 6.1 check DEV after apply DEV: no drift, the warning still said" \
+	sh -c "test $rc -eq 0 && grep -qxF '$RFSLEFT enp8s0f1np1 $RFSTAIL' '$TMP/err'"
+run "$R" apply --save "$TMP/rt-mlx5.json"
+t "rt 6.1 apply (every NIC): RFS off for both, the table left, no warning" \
+	sh -c "test $rc -eq 0 && test ! -s '$TMP/err' && test \$(cat '$R'/sys/class/net/enp8s0f*/queues/rx-*/rps_flow_cnt | grep -cx 0) = 16 && test \$(cat '$R/proc/sys/net/core/rps_sock_flow_entries') = 131072"
+mkdir -p "$R/sys/class/net/veth0/queues/rx-0"
+echo 256 >"$R/sys/class/net/veth0/queues/rx-0/rps_flow_cnt"
+run "$R" plan
+t "rt 6.1: a virtual netdev with RFS (veth0) is named as well" \
+	sh -c "test $rc -eq 0 && grep -qxF '$RFSLEFT veth0 $RFSTAIL' '$TMP/err'"
+echo 0 >"$R/proc/sys/net/core/rps_sock_flow_entries"
+run "$R" plan enp8s0f0np0
+t "rt 6.1: with rps_sock_flow_entries 0 no RFS steers: no warning" \
+	sh -c "test $rc -eq 0 && test ! -s '$TMP/err'"
+R=$(fresh mlx5)
+for q in 0 1 2 3 4 5 6 7; do echo 16384 >"$R/sys/class/net/enp8s0f1np1/queues/rx-$q/rps_flow_cnt"; done
+echo 131072 >"$R/proc/sys/net/core/rps_sock_flow_entries"
+run "$R" plan enp8s0f0np0
+t "not RT: the other NIC's RFS is no warning" sh -c "test $rc -eq 0 && test ! -s '$TMP/err'"
+rm -rf "$TMP/rt-other.before" "$R"
 
 # ---- queue vectors not taken are said (issue 16, item 10) ----
 t "dropped queues: no fixture warns (they name every queue)" \

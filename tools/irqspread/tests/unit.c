@@ -164,6 +164,15 @@ static void test_cpumask(void)
 	      !value_equal(CH_RPS, "1", "00000000,00000000") &&
 	      value_equal(CH_IRQ, "0-3", "0,1,2,3") && value_equal(CH_FLOW, "4096", "4096") &&
 	      !value_equal(CH_FLOW, "0", "4096"), "values compare as the kernel reads them");
+	/* restore holds back on PREEMPT_RT before 6.10 what value_off() is false for. */
+	check(value_off(CH_RPS, "0") && value_off(CH_RPS, "00000000,00000000") &&
+	      value_off(CH_XPS, "00000000") && value_off(CH_FLOW, "0") && value_off(CH_SOCK, "0"),
+	      "an empty mask and a count of 0 are off");
+	check(!value_off(CH_RPS, "1") && !value_off(CH_RPS, "00000001,00000000") &&
+	      !value_off(CH_FLOW, "4096") && !value_off(CH_SOCK, "32768") &&
+	      !value_off(CH_IRQ, "") && !value_off(CH_IRQ, "0") && !value_off(CH_RPS, "zz") &&
+	      !value_off(CH_FLOW, "x"),
+	      "a mask with a CPU, a count above 0, any IRQ affinity and garbage are not off");
 }
 
 static const char x86[] =
