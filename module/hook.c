@@ -36,7 +36,7 @@ static void tsq_wfree(struct sk_buff *skb)
 
 	/* Served by ksoftirqd: under stress, let the queues drain (stock). */
 	if (refcount_read(&sk->sk_wmem_alloc) >= SKB_TRUESIZE(1) &&
-	    q->ksoftirqd == current)
+	    READ_ONCE(q->ksoftirqd) == current)
 		goto out;
 
 	/* Pairs with the drain's clear of TSQ_QUEUED (tsq_xmit_one()). */
@@ -149,7 +149,7 @@ static long tsq_hook_inflight_sum(void)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += per_cpu(tsq_hook_inflight, cpu);
+		sum += READ_ONCE(per_cpu(tsq_hook_inflight, cpu));
 	return sum;
 }
 

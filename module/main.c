@@ -378,8 +378,9 @@ static int __init tsq_init(void)
 	}
 	tsq_ready = true;
 	pr_info("loaded: policy=%s budget=%u drain_us=%u starve_us=%u busy_pct=%u threaded=%d enable=%d\n",
-		tsq_policy_names[tsq_policy], tsq_budget, tsq_drain_us,
-		tsq_starve_us, tsq_busy_pct, tsq_threaded, tsq_enable);
+		tsq_policy_names[READ_ONCE(tsq_policy)], READ_ONCE(tsq_budget),
+		READ_ONCE(tsq_drain_us), READ_ONCE(tsq_starve_us), READ_ONCE(tsq_busy_pct),
+		tsq_threaded, tsq_enable);
 	mutex_unlock(&tsq_cfg_lock);
 	return 0;
 

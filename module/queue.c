@@ -37,7 +37,7 @@ static bool tsq_add_locked(struct tsq_queue *q, struct list_head *list,
 	bool was_empty = !q->len;
 
 	list_splice_tail_init(list, &q->head);
-	q->len += n;
+	WRITE_ONCE(q->len, q->len + n);
 	if (q->len > q->stats.max_qlen)
 		q->stats.max_qlen = q->len;
 	if (was_empty) {
@@ -60,7 +60,7 @@ static unsigned int tsq_take_locked(struct tsq_queue *q, struct list_head *list,
 	for (i = 0; i < n; i++)
 		pos = pos->next;
 	list_cut_position(list, &q->head, pos);
-	q->len -= n;
+	WRITE_ONCE(q->len, q->len - n);
 	return n;
 }
 
@@ -238,7 +238,8 @@ static unsigned int tsq_rescue_starving(struct tsq_queue *q)
 	unsigned int cpu, n, total = 0, probes = 0;
 	struct tsq_queue *v;
 
-	for_each_cpu(cpu, &tsq_starving) {
+	/* A hint read without the lock: each bit found is claimed below. */
+	for (cpu = -1; (cpu = data_race(cpumask_next(cpu, &tsq_starving))) < nr_cpu_ids;) {
 		if (++probes > TSQ_STEAL_PROBES)
 			break;
 		if (cpu == q->cpu || !cpumask_test_and_clear_cpu(cpu, &tsq_starving))
@@ -349,7 +350,7 @@ static int tsq_poll(struct napi_struct *napi, int budget)
 			if (!q->len)
 				tsq_rescue_arm(q);
 			list_splice(&batch, &q->head);
-			q->len += n;
+			WRITE_ONCE(q->len, q->len + n);
 			raw_spin_unlock_irq(&q->lock);
 		}
 	}
@@ -387,7 +388,7 @@ static int tsq_queue_init(unsigned int cpu)
 	raw_spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->head);
 	q->cpu = cpu;
-	q->online = cpu_online(cpu);
+	WRITE_ONCE(q->online, cpu_online(cpu));
 	q->starved_until = jiffies;
 	INIT_CSD(&q->csd, tsq_ipi, q);
 	tasklet_setup(&q->nudge, tsq_nudge_fn);
@@ -413,7 +414,7 @@ static void tsq_find_ksoftirqd(void)
 		    tsq_queues[cpu]->ksoftirqd)
 			continue;
 		get_task_struct(p);
-		tsq_queues[cpu]->ksoftirqd = p;
+		WRITE_ONCE(tsq_queues[cpu]->ksoftirqd, p);
 	}
 	rcu_read_unlock();
 }
@@ -519,15 +520,16 @@ void tsq_queues_free(void)
 		q = tsq_queues[cpu];
 		if (!q)
 			continue;
-		netif_napi_del(&q->napi);
+		/* Not netif_napi_del(): one grace period per CPU adds up. */
+		__netif_napi_del(&q->napi);
 		if (q->ksoftirqd)
 			put_task_struct(q->ksoftirqd);
 	}
 	/*
-	 * netif_napi_del() is RCU-deferred for the NAPI hash, and an IPI
-	 * handler that cleared its pending bit may still be running, IRQs
-	 * off: wait for both.  Its nudge may then still be pending; nothing
-	 * schedules one after that.
+	 * One grace period for all: the NAPIs' removal from the hash, and an
+	 * IPI handler that cleared its pending bit and may still be running,
+	 * IRQs off.  Its nudge may then still be pending; nothing schedules
+	 * one after that.
 	 */
 	synchronize_net();
 	for_each_possible_cpu(cpu) {
@@ -548,7 +550,7 @@ void tsq_queue_offline(unsigned int cpu)
 	unsigned int n;
 
 	raw_spin_lock_irq(&q->lock);
-	q->online = false;
+	WRITE_ONCE(q->online, false);
 	raw_spin_unlock_irq(&q->lock);
 	cpumask_clear_cpu(cpu, &tsq_starving);
 
@@ -577,7 +579,7 @@ void tsq_queues_sync_online(void)
 		if (cpu_online(cpu) && !q->ksoftirqd)
 			tsq_find_ksoftirqd();
 		raw_spin_lock_irq(&q->lock);
-		q->online = cpu_online(cpu);
+		WRITE_ONCE(q->online, cpu_online(cpu));
 		raw_spin_unlock_irq(&q->lock);
 	}
 }
@@ -589,6 +591,6 @@ void tsq_queue_online(unsigned int cpu)
 	if (!q->ksoftirqd)
 		tsq_find_ksoftirqd();
 	raw_spin_lock_irq(&q->lock);
-	q->online = true;
+	WRITE_ONCE(q->online, true);
 	raw_spin_unlock_irq(&q->lock);
 }

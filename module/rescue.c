@@ -54,7 +54,11 @@ static enum hrtimer_restart tsq_starve_fn(struct hrtimer *t)
 		hrtimer_start(t, ns_to_ktime(limit), HRTIMER_MODE_REL_HARD);
 		return HRTIMER_NORESTART;
 	}
-	/* Reset by the queue's own poll; a racy update only shortens a hold. */
+	/*
+	 * Reset by the queue's own poll.  A poll that runs between the read
+	 * and the writes below is undone: its queue stays a rescue target for
+	 * one hold.  Rare and bounded (TSQ_STARVED_HOLD_MAX_MS); no lock here.
+	 */
 	max = max_t(u64, div64_u64(TSQ_STARVED_HOLD_MAX_MS * NSEC_PER_MSEC, limit),
 		    TSQ_STARVED_HOLD);
 	hold = READ_ONCE(q->starved_hold);

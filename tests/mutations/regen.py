@@ -60,11 +60,18 @@ muts = {
  'rt-softirq-kick': ('On PREEMPT_RT the drain may run in softirq: a kick raises NET_RX from the idle loop.',
    '10 20', r'kernel log clean',
    [('compat.h', "#define TSQ_THREADED_ONLY\tIS_ENABLED(CONFIG_PREEMPT_RT)", "#define TSQ_THREADED_ONLY\tfalse")]),
+ 'cpuset-leak': ('A cpus= write leaks the set it replaces (only kmemleak sees it: the debug cell).',
+   '30', r'kmemleak',
+   [('policy.c', "\tif (old)\n\t\tkfree_rcu(old, rcu);\n", "\t(void)old;\n")]),
+ 'sync-lock-irq-on': ('The load-time online sync takes a queue lock with IRQs and BHs on, which the drain takes in softirq (only lockdep sees it: the debug cell).',
+   '10', r'kernel log clean|lockdep',
+   [('queue.c', "\t\traw_spin_lock_irq(&q->lock);\n\t\tWRITE_ONCE(q->online, cpu_online(cpu));\n\t\traw_spin_unlock_irq(&q->lock);", "\t\traw_spin_lock(&q->lock);\n\t\tWRITE_ONCE(q->online, cpu_online(cpu));\n\t\traw_spin_unlock(&q->lock);")]),
  'ftrace-not-permanent': ('The redirect\'s ftrace ops is not permanent: ftrace_enabled=0 turns it off silently.',
    '10', r'ftrace_enabled=0 refused',
    [('hook.c', " | FTRACE_OPS_FL_PERMANENT,", ",")]),
 }
-CELLS = {'rt-softirq-kick': '6.1-rt/amd64'}
+CELLS = {'rt-softirq-kick': '6.1-rt/amd64', 'cpuset-leak': '6.12-debug/amd64',
+         'sync-lock-irq-on': '6.12-debug/amd64'}
 os.makedirs(root+'/tests/mutations', exist_ok=True)
 for name,(desc,scen,caught,edits,*equiv) in muts.items():
     tmp='/tmp/mut-'+name
