@@ -6,7 +6,10 @@
 #                    cell (MATRIX="6.1/amd64 ..." QUICK=1)
 #   make check       checkpatch, sparse/W=1, cppcheck/clang-tidy
 #   make soak        the VM scenarios, longer (20 rmmod cycles, 20 s traffic),
-#                    and test-fleet
+#                    on every cell and the debug-kernel cell, and test-fleet
+#   make test-debug  every scenario on the debug kernel (lockdep, KASAN,
+#                    kmemleak; built once from Debian's linux-source-6.12,
+#                    tests/vm/debugkernel.sh)
 #   make test-fleet  install, DKMS, reboot, udev re-apply, purge on a booted
 #                    Debian guest with systemd (tests/vm/systemd.sh)
 #   make mutate      every tests/mutations/*.patch must fail the VM scenarios
@@ -61,13 +64,22 @@ check:
 	tests/vm/deps.sh
 	TAP_DIR=$(CURDIR)/build/tap-check tests/check.sh
 
-# Soak: the six kernel cells on e1000e unless MATRIX says otherwise.
-SOAK_MATRIX := 6.1/amd64 6.1/arm64 6.12/amd64 6.12/arm64 7/amd64 7/arm64 6.1-rt/amd64 6.12-rt/arm64
+# Soak: the six kernel cells, the RT cells and the debug cell on e1000e
+# unless MATRIX says otherwise.
+SOAK_MATRIX := 6.1/amd64 6.1/arm64 6.12/amd64 6.12/arm64 7/amd64 7/arm64 6.1-rt/amd64 6.12-rt/arm64 \
+	6.12-debug/amd64
 
 soak:
 	tests/vm/deps.sh
 	SOAK=1 MATRIX="$(or $(MATRIX),$(SOAK_MATRIX))" tests/vm/run.sh
 	tests/vm/systemd.sh 6.1/amd64
+
+# The debug kernel: every scenario on 6.12-debug/amd64, with soak's
+# scenario timeout (its first build takes 35-50 minutes on 2 cores, then
+# it is cached).
+test-debug:
+	tests/vm/deps.sh
+	MATRIX=6.12-debug/amd64 SCENARIOS="10 20 30 40 50 60 70 80" SCEN_TIMEOUT=1800 tests/vm/run.sh
 
 # The fleet path on a booted Debian guest with systemd (tests/vm/systemd.sh):
 # apt install of the .debs, DKMS, reboot, udev re-apply, a second kernel,
@@ -249,6 +261,6 @@ clean:
 distclean: clean
 	rm -rf $${TSQ_CACHE:-$$HOME/.cache/tsqsteal} results
 
-.PHONY: all module tools test check soak test-fleet mutate bench fuzz clean distclean \
+.PHONY: all module tools test check soak test-debug test-fleet mutate bench fuzz clean distclean \
 	install install-module install-tools install-irqspread install-tsqtop install-data uninstall \
 	dkms-src dkms-install dkms-uninstall deb

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# fetch.sh CELL   (CELL = 6.1/amd64, 6.12/arm64, 7/amd64, 6.1-rt/amd64, ...)
+# fetch.sh CELL   (CELL = 6.1/amd64, 6.12/arm64, 7/amd64, 6.1-rt/amd64, ...;
+#                  a SERIES-debug cell is built, not fetched: debugkernel.sh)
 #
 # Resolves the newest kernel of the cell's suite from the meta-packages
 # (linux-image-ARCH, linux-headers-ARCH; linux-image-rt-ARCH for an -rt
@@ -15,6 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cell=${1:?usage: fetch.sh SERIES/ARCH}
 series=${cell%/*}
 arch=${cell#*/}
+case "$series" in *-debug) exec "$here/debugkernel.sh" "$cell" ;; esac
 case "$arch" in amd64 | arm64) ;; *) echo "fetch: unknown arch '$arch'" >&2; exit 1 ;; esac
 suite=$(suite_of "$series")
 base=${series%-rt}

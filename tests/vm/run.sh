@@ -171,6 +171,35 @@ run_scenario() {
 	[ -z "$why" ] && [ -f "$TSQ_SCEN_SENTINEL" ]
 }
 
+# debug_checks CONFIG: on a kernel built with kmemleak or lockdep (the
+# debug cell, debugkernel.sh), what they saw over the whole run.  kmemleak:
+# two scans after the scenarios, and no unreferenced object whose
+# allocation backtrace (one %pS per line) has a frame of the module: named
+# tsqsteal while it is loaded, a bare 0x address once it is gone (nothing
+# else is unloaded).
+# lockdep: still on at the end, or a report turned it off (the log scan
+# fails that report) and the rest of the run was not checked.
+debug_checks() {
+	local cfg=$1 f="$log/kmemleak.log" all mine
+	if grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "$cfg"; then
+		GUEST_TIMEOUT=600 guest "k=/sys/kernel/debug/kmemleak
+			echo scan >\$k && sleep 6 && echo scan >\$k && cat \$k && echo TSQ-KMEMLEAK-SCANNED" >"$f" 2>&1
+		all=$(grep -c '^unreferenced object' "$f")
+		mine=$(awk '/^unreferenced object/ { obj = $0; hit = 0 }
+			/tsqsteal|^ +0x[0-9a-f]+$/ && !hit && obj != "" { print obj; hit = 1 }' "$f")
+		if [ -z "$mine" ] && grep -q '^TSQ-KMEMLEAK-SCANNED$' "$f"; then
+			tap_ok "$CELL: kmemleak: nothing of the module unreferenced after the scenarios ($all unreferenced objects in all: $f)"
+		else
+			tap_fail "$CELL: kmemleak: nothing of the module unreferenced after the scenarios" \
+				"$(printf '%s\n' "$mine" | head -n 5; tail -n 5 "$f")"
+		fi
+	fi
+	if grep -q '^CONFIG_LOCKDEP=y' "$cfg"; then
+		check "$CELL: lockdep still on after the scenarios (debug_locks 1)" \
+			guest "grep -Eq 'debug_locks: +1\$' /proc/lockdep_stats"
+	fi
+}
+
 # selftest: the harness must fail what it exists to catch.  In a scratch
 # TAP directory, so that the expected failures do not count: a scenario
 # that dies of an unbound variable, then the canary (a module that WARNs
@@ -278,12 +307,16 @@ run_cell() {
 	[ -f "$kcfg" ] || kcfg=$MODDIR/config     # sid: beside the modules
 	klog_setup "$kcfg"
 	VM_APPEND="$(debug_append "$kcfg") ${TSQ_VM_APPEND:-}"
-	local t_boot=$SECONDS
+	local t_boot=$SECONDS boot_timeout=$VM_BOOT_TIMEOUT
+	# The debug kernel (KASAN, lockdep) boots several times slower.
+	case "$series" in *-debug) VM_BOOT_TIMEOUT=$((boot_timeout * 4)) ;; esac
 	if ! vm_boot "$dir" "$log"; then
+		VM_BOOT_TIMEOUT=$boot_timeout
 		tap_fail "$label: guest boots (2 tries)" "$(tail -n 50 "$log/console.log")"
 		vm_stop
 		return
 	fi
+	VM_BOOT_TIMEOUT=$boot_timeout
 	export CELL=$label     # cell.env, sourced by vm_start, names the kernel cell only
 	export VM_NS VM_PID VM_CONSOLE
 	tap_ok "$label: guest boots ($VM_ACCEL, $VM_CPUS vCPUs, $VM_NIC, ${VM_BOOT_SECONDS}s, boot $VM_BOOTS of 2; $VM_APPEND)"
@@ -350,6 +383,11 @@ run_cell() {
 		echo "# $label: reset and log scan after $sn took $((SECONDS - t_reset))s"
 	done
 
+	if vm_alive; then
+		local t_dbg=$SECONDS
+		debug_checks "$kcfg"
+		echo "# $label: debug checks took $((SECONDS - t_dbg))s"
+	fi
 	if [ -n "$selftest_here" ] && vm_alive; then
 		local t_self=$SECONDS
 		selftest

@@ -8,9 +8,11 @@ TSQ_MIRROR=${TSQ_MIRROR:-http://deb.debian.org/debian}
 TSQ_SECURITY_MIRROR=${TSQ_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 
 # suite_of CELL-KERNEL: 6.1 -> bookworm, 6.12 -> trixie, 7 -> sid; a
-# -rt suffix (the PREEMPT_RT flavour) names the same suite.
+# -rt suffix (the PREEMPT_RT flavour) or -debug (the debug build of the
+# series' source, debugkernel.sh) names the same suite.
 suite_of() {
-	case "${1%-rt}" in
+	local s=${1%-debug}
+	case "${s%-rt}" in
 	6.1) echo bookworm ;;
 	6.12) echo trixie ;;
 	7 | 7.*) echo sid ;;

@@ -14,6 +14,12 @@ is_rt() {
 	[ "$TSQ_RT" != 0 ]
 }
 
+# is_debug: the guest runs the debug kernel (tests/vm/debugkernel.sh).
+is_debug() {
+	[ -n "${TSQ_DEBUGK:-}" ] || TSQ_DEBUGK=$(guest 'uname -r' | grep -c -- '-tsqdebug$')
+	[ "$TSQ_DEBUGK" != 0 ]
+}
+
 # Traffic lengths: make test keeps windows short, make soak long.
 # T_STARVE is the starvation scenario's window: its >= 50 % check compares
 # medians of three windows, and single windows under TCG vary by up to x3;
@@ -250,9 +256,10 @@ klog_setup() {
 	[ -r "$cfg" ] || return 0
 	grep -q '^CONFIG_KFENCE=y' "$cfg" && names+=(KFENCE)   # "BUG: KFENCE"
 	grep -q '^CONFIG_LOCKDEP=y' "$cfg" &&
-		{ extra+=('possible circular locking|inconsistent lock state|possible recursive locking|lockdep'); names+=(lockdep); }
+		{ extra+=('possible circular locking|inconsistent lock state|possible recursive locking|possible irq lock inversion|suspicious RCU usage|bad unlock balance|held lock freed|DEBUG_LOCKS_WARN_ON|turning off the locking correctness validator'); names+=(lockdep); }
 	grep -q '^CONFIG_KASAN=y' "$cfg" && { extra+=('KASAN'); names+=(KASAN); }
 	grep -q '^CONFIG_UBSAN=y' "$cfg" && { extra+=('UBSAN:'); names+=(UBSAN); }
+	grep -q '^CONFIG_DEBUG_OBJECTS=y' "$cfg" && { extra+=('ODEBUG:'); names+=(debugobjects); }
 	grep -q '^CONFIG_DEBUG_ATOMIC_SLEEP=y' "$cfg" &&
 		{ extra+=('sleeping function called from invalid context'); names+=("atomic sleep"); }
 	local e
