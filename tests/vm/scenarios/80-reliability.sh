@@ -282,27 +282,26 @@ retrans() {
 # of b169692, 0 on the debug kernel).  Loss alone keeps TSQ and the
 # module's queues in the path: that window asserts the queues saw the
 # flows; the full one asserts the flows survive and the accounting.
-if check "$CELL: netem: loss 1 % on eth0 (no delay: skbs keep tcp_wfree)" \
-	guest "/sbin/tc qdisc replace dev eth0 root netem loss 1% limit 5000"; then
+# netem_window NAME NETEM-ARGS: 16 flows of 2 MiB through that qdisc,
+# checked intact; leaves the segments retransmitted in $retx and the
+# sockets enqueued in $e.  Returns 1 if the qdisc was refused.
+netem_window() {
+	local r0 r1
+	check "$CELL: netem: $2 on eth0" guest "/sbin/tc qdisc replace dev eth0 root netem $2 limit 5000" || return 1
 	snap "$S/a"
 	r0=$(retrans)
-	check_bulk "$CELL: netem loss: bulk flows intact" 16 2m.bin
+	check_bulk "$CELL: $1: bulk flows intact" 16 2m.bin
 	r1=$(retrans)
 	snap "$S/b"
+	retx=$((r1 - r0))
 	e=$(delta "$S/a" "$S/b" enqueued total)
-	check "$CELL: netem loss: segments were lost and retransmitted (+$((r1 - r0))), the flows went through tsqsteal ($e enqueued)" \
-		test $((r1 - r0)) -gt 0 -a "$e" -gt 0
+}
+if netem_window "netem loss" "loss 1%"; then
+	check "$CELL: netem loss: segments were lost and retransmitted (+$retx), the flows went through tsqsteal ($e enqueued)" \
+		test "$retx" -gt 0 -a "$e" -gt 0
 fi
-if check "$CELL: netem: loss 1 %, reorder 5 %, delay 2 ms, rate 200 Mbit/s on eth0" \
-	guest "/sbin/tc qdisc replace dev eth0 root netem delay 2ms loss 1% reorder 5% rate 200mbit limit 5000"; then
-	snap "$S/a"
-	r0=$(retrans)
-	check_bulk "$CELL: netem: bulk flows intact" 16 2m.bin
-	r1=$(retrans)
-	snap "$S/b"
-	e=$(delta "$S/a" "$S/b" enqueued total)
-	check "$CELL: netem: segments were lost and retransmitted (+$((r1 - r0)); $e enqueued)" \
-		test $((r1 - r0)) -gt 0
+if netem_window netem "delay 2ms loss 1% reorder 5% rate 200mbit"; then
+	check "$CELL: netem: segments were lost and retransmitted (+$retx; $e enqueued)" test "$retx" -gt 0
 	check_shown "$CELL: netem: every queued socket was handed back" tsq_accounted
 fi
 check "$CELL: netem: removed, eth0 back to its default qdisc" \
