@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "interrupts.h"
 #include "irqbalance.h"
 #include "state.h"
 #include "sysroot.h"
@@ -134,7 +135,8 @@ static size_t block_bans(const char *line, size_t len, int *out, size_t n, size_
 }
 
 int ib_config_rewrite(const char *old, const int *ban, size_t nban, const int *unban,
-		      size_t nunban, char **out, char *err, size_t errlen)
+		      size_t nunban, const struct intr_table *live, char **out, char *err,
+		      size_t errlen)
 {
 	char admin[4096] = "";
 	int *bans = calloc(MAX_BAN, sizeof(int));
@@ -181,13 +183,16 @@ int ib_config_rewrite(const char *old, const int *ban, size_t nban, const int *u
 		}
 		p = nl ? nl + 1 : p + len;
 	}
-	/* The admin's own --banirq stay theirs, in front of the block's. */
+	/*
+	 * The admin's own --banirq stay theirs, in front of the block's; the
+	 * block's bans of IRQs @live no longer has go.
+	 */
 	{
 		int mine[256];
 		size_t nm = block_bans(admin, strlen(admin), mine, 0, 256);
 
 		for (size_t i = 0; i < nb;)
-			if (has_int(mine, nm, bans[i]))
+			if (has_int(mine, nm, bans[i]) || (live && !intr_find(live, bans[i])))
 				bans[i] = bans[--nb];
 			else
 				i++;

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct intr_table;
+
 /*
  * Working beside irqbalance instead of against it: its config file gets a
  * block of --banirq=N for the IRQs irqspread pins, then it is restarted.
@@ -25,13 +27,16 @@ long ib_pidfile(void);
 
 /*
  * @old (NULL: no file) with irqspread's block rebuilt: the IRQs banned by
- * an earlier block and @ban, less @unban, appended to the admin's own
- * IRQBALANCE_ARGS. No IRQ left: no block. Buffer in, buffer out, so it is
+ * an earlier block that @live still has (NULL: all of them) and @ban, less
+ * @unban, appended to the admin's own IRQBALANCE_ARGS. No IRQ left: no
+ * block. A ban outlives its IRQ when a NIC's vectors are re-created with
+ * fewer queues (ethtool -L); the number may later name another device's. Buffer in, buffer out, so it is
  * unit-tested without a machine. *out is malloc'd; NULL when the result
  * is "no file" (old was NULL and nothing is banned).
  */
 int ib_config_rewrite(const char *old, const int *ban, size_t nban, const int *unban,
-		      size_t nunban, char **out, char *err, size_t errlen);
+		      size_t nunban, const struct intr_table *live, char **out, char *err,
+		      size_t errlen);
 
 /* IB_CONFIG under the sysroot: *text NULL when absent; 0, or -1 with err. */
 int ib_config_read(char **text, char *err, size_t errlen);

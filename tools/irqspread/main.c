@@ -485,7 +485,8 @@ static int add_chan(struct plan *p, int nic, int old, int new)
  * irqbalance's config for @p: the queue IRQs of its NICs banned when the
  * policy pins them, unbanned when policy off gives them back.
  */
-static int plan_ib(const struct extra *x, struct plan *p, char *err, size_t errlen)
+static int plan_ib(const struct extra *x, const struct machine *m, struct plan *p, char *err,
+		   size_t errlen)
 {
 	size_t cap = 1, nb = 0;
 	int *irqs;
@@ -502,8 +503,8 @@ static int plan_ib(const struct extra *x, struct plan *p, char *err, size_t errl
 		for (size_t k = 0; k < p->nics[i].nic->nirq; k++)
 			irqs[nb++] = p->nics[i].nic->irqs[k].irq;
 	if (p->policy == POLICY_OFF ?
-	    ib_config_rewrite(x->ibconf.text, NULL, 0, irqs, nb, &text, err, errlen) :
-	    ib_config_rewrite(x->ibconf.text, irqs, nb, NULL, 0, &text, err, errlen)) {
+	    ib_config_rewrite(x->ibconf.text, NULL, 0, irqs, nb, &m->intr, &text, err, errlen) :
+	    ib_config_rewrite(x->ibconf.text, irqs, nb, NULL, 0, &m->intr, &text, err, errlen)) {
 		free(irqs);
 		return -1;
 	}
@@ -594,7 +595,7 @@ static int do_plan(const struct opts *o, const struct verb *v, struct machine *m
 	if (x.ib_act) {
 		char *t = NULL;
 
-		if (ib_config_rewrite(x.ibconf.text, NULL, 0, NULL, 0, &t, err, sizeof(err)))
+		if (ib_config_rewrite(x.ibconf.text, NULL, 0, NULL, 0, NULL, &t, err, sizeof(err)))
 			goto fail;
 		free(t);
 	}
@@ -624,7 +625,7 @@ static int do_plan(const struct opts *o, const struct verb *v, struct machine *m
 		return r;
 	}
 	if (!real) {
-		if (plan_ib(&x, &p, err, sizeof(err)))
+		if (plan_ib(&x, m, &p, err, sizeof(err)))
 			goto fail;
 		snprintf(head, sizeof(head), "policy %s", policy_name(po.policy));
 		print_plan(o, &p, head, true, &r);
@@ -644,7 +645,7 @@ static int do_plan(const struct opts *o, const struct verb *v, struct machine *m
 		    plan_build(m, *nicsp, *np, &po, &p, err, sizeof(err)))
 			goto fail;
 	}
-	if (plan_ib(&x, &p, err, sizeof(err)))
+	if (plan_ib(&x, m, &p, err, sizeof(err)))
 		goto fail;
 	if (!p.ndiff && !p.ib_differs) {
 		if (ch_done)

@@ -387,22 +387,22 @@ static void test_ibconf(void)
 	char err[512], *out = NULL;
 	int r;
 
-	r = ib_config_rewrite(NULL, ban, 2, NULL, 0, &out, err, sizeof(err));
+	r = ib_config_rewrite(NULL, ban, 2, NULL, 0, NULL, &out, err, sizeof(err));
 	check(r == 0 && out && strstr(out, "\nIRQBALANCE_ARGS=\"--banirq=41 --banirq=42\"\n# irqspread end\n"),
 	      "irqbalance config: no file gets a block banning 41 and 42, sorted");
 	free(out);
 	r = ib_config_rewrite("#IRQBALANCE_ARGS=\nexport IRQBALANCE_ARGS='--debug --banirq=7'\n",
-			      ban, 2, NULL, 0, &out, err, sizeof(err));
+			      ban, 2, NULL, 0, NULL, &out, err, sizeof(err));
 	check(r == 0 && out && strstr(out, "IRQBALANCE_ARGS=\"--debug --banirq=7 --banirq=41 --banirq=42\"") &&
 	      strncmp(out, "#IRQBALANCE_ARGS=\nexport IRQBALANCE_ARGS='--debug --banirq=7'\n", 61) == 0,
 	      "irqbalance config: the admin's exported, quoted args lead the block, their lines stay");
 	{
 		char *again = NULL, *back = NULL;
 
-		r = ib_config_rewrite(out, ban, 1, NULL, 0, &again, err, sizeof(err));
+		r = ib_config_rewrite(out, ban, 1, NULL, 0, NULL, &again, err, sizeof(err));
 		check(r == 0 && again && out && strcmp(again, out) == 0,
 		      "irqbalance config: rewriting with IRQs already banned changes nothing");
-		r = ib_config_rewrite(out, NULL, 0, unban, 1, &back, err, sizeof(err));
+		r = ib_config_rewrite(out, NULL, 0, unban, 1, NULL, &back, err, sizeof(err));
 		check(r == 0 && back && !strstr(back, "--banirq=41") && strstr(back, "--banirq=7 --banirq=42\""),
 		      "irqbalance config: unbanning 41 keeps 42 and the admin's 7");
 		free(again);
@@ -410,17 +410,38 @@ static void test_ibconf(void)
 	}
 	free(out);
 	r = ib_config_rewrite("A=1\n# irqspread begin: IRQs irqspread pins, banned from irqbalance (irqspread restore takes this out)\n"
-			      "IRQBALANCE_ARGS=\"--banirq=41\"\n# irqspread end\n", NULL, 0, unban, 1, &out, err, sizeof(err));
+			      "IRQBALANCE_ARGS=\"--banirq=41\"\n# irqspread end\n", NULL, 0, unban, 1, NULL, &out, err, sizeof(err));
 	check(r == 0 && out && strcmp(out, "A=1\n") == 0, "irqbalance config: nothing left banned, no block");
 	free(out);
 	out = NULL;
-	r = ib_config_rewrite("IRQBALANCE_ARGS=\"$X\"\n", ban, 1, NULL, 0, &out, err, sizeof(err));
+	r = ib_config_rewrite("IRQBALANCE_ARGS=\"$X\"\n", ban, 1, NULL, 0, NULL, &out, err, sizeof(err));
 	check(r == -1 && !out && strstr(err, "cannot add --banirq to it safely"),
 	      "irqbalance config: a $ in IRQBALANCE_ARGS is refused (%s)", err);
-	r = ib_config_rewrite("X=1", NULL, 0, NULL, 0, &out, err, sizeof(err));
+	r = ib_config_rewrite("X=1", NULL, 0, NULL, 0, NULL, &out, err, sizeof(err));
 	check(r == 0 && out && strcmp(out, "X=1") == 0,
 	      "irqbalance config: a last line without newline is left so when nothing is banned");
 	free(out);
+	{
+		/* ethtool -L 4 -> 2 re-created the vectors: 43 and 44 are gone. */
+		static const char intr[] = "           CPU0       CPU1\n"
+			" 41:          1          0  PCI-MSI 1-edge      eth0-TxRx-0\n"
+			" 42:          1          0  PCI-MSI 2-edge      eth0-TxRx-1\n";
+		static const int now[] = { 41, 42 };
+		struct intr_table live;
+
+		memset(&live, 0, sizeof(live));
+		r = intr_parse(intr, sizeof(intr) - 1, &live, err, sizeof(err));
+		check(r == 0, "irqbalance config: the live /proc/interrupts fixture parses (%s)", r ? err : "");
+		r = ib_config_rewrite("IRQBALANCE_ARGS=\"--banirq=7\"\n"
+				      "# irqspread begin: IRQs irqspread pins, banned from irqbalance (irqspread restore takes this out)\n"
+				      "IRQBALANCE_ARGS=\"--banirq=7 --banirq=41 --banirq=42 --banirq=43 --banirq=44\"\n"
+				      "# irqspread end\n", now, 2, NULL, 0, &live, &out, err, sizeof(err));
+		check(r == 0 && out && strstr(out, "\nIRQBALANCE_ARGS=\"--banirq=7 --banirq=41 --banirq=42\"\n# irqspread end\n"),
+		      "irqbalance config: the block's bans of IRQs gone (43, 44) are dropped, the admin's 7 stays (%s)",
+		      out ? out : err);
+		free(out);
+		intr_free(&live);
+	}
 }
 
 /* osrelease_version() and rt_rps_warns(): RPS off on PREEMPT_RT before 6.10. */
