@@ -5,6 +5,10 @@
 # headers (mmdebstrap, cached per kernel package version), booted from
 # disk on an igb NIC.  In it, as an operator would:
 #   apt install the .debs of `make deb`   DKMS builds tsqsteal; modprobe
+#   irqbalance running: irqspread apply refuses, then --irqbalance
+#   coordinate bans the queue IRQs; ethtool -L, apply --channels, check,
+#   restore                               every file, the channel count and
+#                                         irqbalance's config as at the start
 #   modprobe.d options + modules-load.d, irqspread.service enabled, reboot:
 #                                         loaded with those options at boot,
 #                                         irqspread check exits 0
@@ -59,9 +63,9 @@ done
 
 # --- the image -----------------------------------------------------------
 pkgs="systemd-sysv,udev,kmod,dkms,gcc,make,libc6-dev,linux-image-$KVER,linux-headers-$KVER"
-pkgs="$pkgs,initramfs-tools,ethtool,iproute2,procps,busybox-static,libjson-c5"
+pkgs="$pkgs,initramfs-tools,ethtool,iproute2,procps,busybox-static,libjson-c5,irqbalance"
 img="$TSQ_CACHE/systemd/$SUITE-$arch-$KVER-${KPKG_VERSION//[:~]/_}"
-stamp="2 $pkgs"     # bump when the image's setup below changes
+stamp="3 $pkgs"     # bump when the image's setup below changes
 if [ "$(cat "$img/.ready" 2>/dev/null)" != "$stamp" ]; then
 	echo "# $label: building the disk image (mmdebstrap, once per kernel package version)"
 	rm -rf "$img"
@@ -102,6 +106,9 @@ Restart=always
 WantedBy=multi-user.target
 UNIT
 	chroot "$r" systemctl enable tsq-agent.service systemd-networkd.service >/dev/null 2>&1
+	# irqbalance installed but not started at boot: the boots below test
+	# irqspread.service alone; "beside irqbalance" starts it by hand.
+	chroot "$r" systemctl disable irqbalance.service >/dev/null 2>&1
 	chroot "$r" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service \
 		systemd-networkd-wait-online.service >/dev/null 2>&1
 	mkdir -p "$r/opt/tsq/kernel2"
@@ -179,9 +186,12 @@ trap cleanup EXIT
 boot "first boot" 1 || { tap_summary; exit 1; }
 serve || tap_fail "$label: HTTP server for the .debs in the guest's namespace"
 
-# The NIC as the image booted it: what apt purge must bring back.
-state='for f in /proc/irq/*/smp_affinity_list; do i=${f#/proc/irq/}; i=${i%%/*};
-	grep -q "^ *$i:.*eth0" /proc/interrupts && echo "irq $i $(cat $f)"; done
+# The NIC as the image booted it: what apt purge must bring back.  Its
+# IRQs by name: ethtool -L re-creates the vectors, and the kernel may give
+# them other numbers (a run here went from 24-32 to 29-37).
+irqaff='grep eth0 /proc/interrupts | while read -r i rest; do
+	echo "irq ${rest##* } $(cat /proc/irq/${i%:}/smp_affinity_list)"; done | sort'
+state="$irqaff"'
 	for f in /sys/class/net/eth0/queues/*/rps_cpus /sys/class/net/eth0/queues/*/xps_cpus; do
 	echo "$f $(cat $f 2>/dev/null)"; done'
 guest "$state" >"$log/state-stock"
@@ -202,6 +212,67 @@ check "$label: modprobe tsqsteal; modinfo says $version, from updates/dkms" \
 		modinfo -n tsqsteal | grep -q '/updates/dkms/tsqsteal.ko'"
 check "$label: the module runs: its stats file lists every CPU" \
 	guest "test \$(grep -c '^ *[0-9]' /sys/kernel/debug/tsqsteal/stats) -eq \$(nproc)"
+
+# --- beside irqbalance ------------------------------------------------------
+# As issue 16 asks: irqspread with irqbalance running (--irqbalance
+# coordinate), the NIC's channel count changed under it, apply --channels,
+# check, restore: everything as at the start.  The reboot below starts
+# from a clean boot (irqbalance is not enabled in the image).
+# ibstate: what apply, --channels and restore touch, with irqbalance's
+# config by hash; banned: the IRQs the live irqbalance was started with
+# --banirq for; queues: eth0's queue IRQs (eth0-TxRx-N).
+ibstate="$irqaff"'
+	for f in /sys/class/net/eth0/queues/*/rps_cpus /sys/class/net/eth0/queues/*/rps_flow_cnt \
+		/sys/class/net/eth0/queues/*/xps_cpus /proc/sys/net/core/rps_sock_flow_entries; do
+	echo "$f $(cat $f 2>/dev/null)"; done
+	echo "channels $(ethtool -l eth0 | awk "/^Combined:/ { n = \$2 } END { print n }")"
+	echo "/etc/default/irqbalance $(sha256sum </etc/default/irqbalance)"'
+banned='p=$(pgrep -x irqbalance) && tr "\0" "\n" </proc/$p/cmdline | sed -n "s/^--banirq=//p" | sort -n | tr "\n" " "; echo'
+queues='awk -F: "/eth0-/ { gsub(/ /, \"\", \$1); print \$1 }" /proc/interrupts | sort -n | tr "\n" " "; echo'
+ib_settle() { sleep 12; }	# irqbalance places every 10 s, first 10 s after start
+check "$label: irqbalance: systemctl start irqbalance, running" \
+	guest "systemctl start irqbalance && for i in \$(seq 50); do pgrep -x irqbalance >/dev/null && exit 0; sleep 0.1; done; exit 1"
+ib_settle
+guest "$ibstate" >"$log/ib-start"
+check "$label: irqbalance: apply (--irqbalance refuse, the default): refused in one line, nothing saved" \
+	guest "out=\$(irqspread apply eth0 --policy spread --save /tmp/ib-refused.json 2>&1); rc=\$?; echo \"\$out\"
+		test \$rc -ne 0 && test \$(echo \"\$out\" | wc -l) -eq 1 && ! test -e /tmp/ib-refused.json"
+guest "$ibstate" >"$log/ib-refused"
+check "$label: irqbalance: the refused apply changed nothing" diff "$log/ib-start" "$log/ib-refused"
+pid0=$(guest "pgrep -x irqbalance")
+check "$label: irqbalance: apply --irqbalance coordinate" \
+	guest "irqspread apply eth0 --policy spread --irqbalance coordinate --save /tmp/ib-saved.json"
+q=$(guest "$queues") b=$(guest "$banned")
+check "$label: irqbalance: restarted (pid $pid0 -> $(guest "pgrep -x irqbalance")) with --banirq for every queue IRQ of eth0 ($q)" \
+	sh -c "test -n '$q' && test '$q' = '$b' && test '$pid0' != '$(guest "pgrep -x irqbalance")'"
+ib_settle
+check "$label: irqbalance: a rebalance interval later, irqspread check exits 0" guest "irqspread check eth0"
+n0=$(guest "ethtool -l eth0 | awk '/^Combined/ { n = \$2 } END { print n }'")
+if [ "${n0:-0}" -ge 4 ]; then
+	n1=2 n2=3
+	check "$label: irqbalance: ethtool -L eth0 combined $n1 (from $n0): irqspread check drifts" \
+		guest "ethtool -L eth0 combined $n1 && sleep 2; irqspread check eth0; test \$? -eq 1"
+	check "$label: irqbalance: apply --channels $n2 --irqbalance coordinate" \
+		guest "irqspread apply eth0 --policy spread --irqbalance coordinate --channels $n2 --save /tmp/ib-saved.json"
+	q=$(guest "$queues") b=$(guest "$banned")
+	n=$(guest "ethtool -l eth0 | awk '/^Combined/ { n = \$2 } END { print n }'")
+	check "$label: irqbalance: $n channels (want $n2); irqbalance bans their queue IRQs ($q) and no other ($b)" \
+		sh -c "test '$n' = $n2 && test -n '$q' && test '$q' = '$b'"
+	ib_settle
+	check "$label: irqbalance: --channels $n2: irqspread check exits 0 a rebalance interval later" \
+		guest "irqspread check eth0"
+	check "$label: irqbalance: restore" guest "irqspread restore /tmp/ib-saved.json"
+	ib_settle
+	guest "$ibstate" >"$log/ib-end"
+	check "$label: irqbalance: after restore: channels, IRQ affinity, RPS, XPS, RFS and /etc/default/irqbalance byte-identical to the start" \
+		diff "$log/ib-start" "$log/ib-end"
+	b=$(guest "$banned")
+	check "$label: irqbalance: after restore it runs ($(guest "pgrep -x irqbalance")) with no --banirq ($b)" \
+		sh -c "test -n '$(guest "pgrep -x irqbalance")' && test -z '$b'"
+else
+	tap_fail "$label: irqbalance: eth0 has $n0 channels, want at least 4 for ethtool -L and --channels"
+fi
+guest "systemctl stop irqbalance" >/dev/null
 
 # --- configure, reboot ---------------------------------------------------
 check "$label: configure: modprobe.d options, modules-load.d, irqspread.service enabled" \
