@@ -250,7 +250,7 @@ check "$label: the module runs: its stats file lists every CPU" \
 # from a clean boot (irqbalance is not enabled in the image).
 # ibstate: what apply, --channels and restore touch, with irqbalance's
 # config by hash; banned: the IRQs the live irqbalance was started with
-# --banirq for; queues: eth0's queue IRQs (eth0-TxRx-N).
+# --banirq for; queues: eth0's queue IRQs (igb: eth0-rx-N and eth0-tx-N).
 ibstate="$irqaff"'
 	for f in /sys/class/net/eth0/queues/*/rps_cpus /sys/class/net/eth0/queues/*/rps_flow_cnt \
 		/sys/class/net/eth0/queues/*/xps_cpus /proc/sys/net/core/rps_sock_flow_entries; do
