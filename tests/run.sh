@@ -36,7 +36,7 @@ phase() { echo "# phase ${1}: started at +${SECONDS}s"; }
 # The host's unit tests and packaging run beside the static checks, one
 # after another in the background (they share tools/ build trees), each
 # into a file of its own with its exit status, folded in below in order:
-# two host cores, neither suite needs both (about 45 s saved warm).
+# two host cores, neither suite needs both (docs/testing.md, Stages).
 host=$(mktemp -d)
 # to FILE CMD...: CMD's output in FILE, its exit status in FILE.rc.
 to() {
