@@ -85,7 +85,8 @@ test-debug:
 # The fleet path on a booted Debian guest with systemd (tests/vm/systemd.sh):
 # apt install of the .debs, beside irqbalance, DKMS, reboot, udev
 # re-apply, a second kernel, purge.  CELL=6.12/arm64 for arm64.  About 8
-# minutes under TCG on amd64, 13 on arm64; make soak runs both.
+# minutes under TCG on amd64, 13 on arm64; make soak runs both, make test
+# 6.1/amd64 without the second kernel.
 test-fleet:
 	tests/vm/deps.sh
 	tests/vm/systemd.sh $(or $(CELL),6.1/amd64)

@@ -5,6 +5,9 @@
 #   3. host unit tests of the userland code (irqspread, tsqtop, bench), and
 #      of make install/uninstall, the units and the .debs (tests/pkg.sh)
 #   4. the VM matrix (tests/vm/run.sh)
+#   5. the fleet path on a booted systemd guest, 6.1/amd64, without the
+#      second kernel (tests/vm/systemd.sh; make test-fleet runs it all)
+#   6. the bench smoke (bench/run --smoke)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -68,6 +71,12 @@ tap_suite "packaging" replay "$host/packaging"
 rm -rf "$host"
 phase "VM matrix: ${MATRIX:-six kernels and two PREEMPT_RT kernels x e1000e, plus 7/amd64 on igb}"
 sub "VM matrix" "$here/vm/run.sh"
+
+# The fleet path: the .debs installed with apt, DKMS, irqbalance,
+# reboot, the udev re-apply and purge on one cell; the second kernel's
+# DKMS build (half of its time) is left to make test-fleet and make soak.
+phase "fleet: systemd guest, 6.1/amd64"
+sub "fleet" env SYSTEMD_KERNEL2=0 "$here/vm/systemd.sh" 6.1/amd64
 
 # The bench, short: one repeat of every configuration on one kernel; the
 # report must pass its schema check and every configuration carry traffic.

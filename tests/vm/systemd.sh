@@ -23,7 +23,9 @@
 # ARCH=arm64); DKMS builds the module in the guest on both.
 # The packages come from build/deb (make deb), served to the guest over
 # HTTP from the guest's network namespace.  SYSTEMD_IMAGE_ONLY=1 builds
-# the image and stops there.
+# the image and stops there.  SYSTEMD_KERNEL2=0 leaves out the second
+# kernel (its DKMS build is half the run): make test runs it that way,
+# make test-fleet and make soak in full.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -170,14 +172,26 @@ qemu-img create -q -f qcow2 -F raw -b "$img/disk.raw" "$disk"
 export VM_NIC=igb VM_INITRD="$img/initrd.img" VM_DRIVE="file=$disk,if=virtio,format=qcow2"
 export VM_APPEND="root=/dev/vda rw systemd.show_status=0"
 export VM_BOOT_TIMEOUT=300
+# boot WHAT N: one boot from the disk.  When QEMU itself aborts (trixie's
+# QEMU 10 under TCG has died here on an assertion in iotlb_to_section a
+# second into a boot), the guest gets one more boot, and its line says so;
+# a guest that fails to come up on its own is a failure at once.
 boot() {
-	if ! vm_start "$celldir" "$log"; then
-		tap_fail "$label: $1: guest boots" "$(tail -n 30 "$log/console.log")"
+	local try=1 abort=""
+	while ! vm_start "$celldir" "$log"; do
 		vm_stop
-		return 1
-	fi
+		abort=$(grep -m1 'Assertion .* failed' "$log/qemu.log")
+		if [ "$try" -eq 2 ] || [ -z "$abort" ]; then
+			tap_fail "$label: $1: guest boots" "$(tail -n 30 "$log/console.log")" ${abort:+"QEMU: $abort"}
+			return 1
+		fi
+		mv "$log/console.log" "$log/console-$2-qemu-abort.log"
+		mv "$log/qemu.log" "$log/qemu-$2-abort.log"
+		echo "# $label: $1: QEMU aborted during the boot ($abort); booting again"
+		try=2
+	done
 	cp "$log/console.log" "$log/console-$2.log"
-	tap_ok "$label: $1: guest boots from disk with systemd (${VM_BOOT_SECONDS}s)"
+	tap_ok "$label: $1: guest boots from disk with systemd (${VM_BOOT_SECONDS}s${abort:+, boot 2 of 2 after QEMU aborted})"
 }
 # guest_long SECONDS CMD: CMD run in the background in the guest and
 # polled until it ends (the agent's connection gives up after 10 s of
@@ -350,14 +364,18 @@ check "$label: ethtool -L eth0 combined $n0 again; re-applied within 5 s" \
 # hooks either way.  The module may be compressed as the kernel's are
 # (trixie's: tsqsteal.ko.xz).
 t=$SECONDS
-check "$label: a second kernel ($KVER2): DKMS builds tsqsteal for it" \
-	guest_long $((900 * slow)) "sed -i 's/^update_initramfs=.*/update_initramfs=no/' /etc/initramfs-tools/update-initramfs.conf &&
-		cd /opt/tsq/kernel2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./*.deb >/tmp/kernel2.log 2>&1 ||
-			{ tail -n 20 /tmp/kernel2.log; exit 1; }
-		dkms status tsqsteal | grep -q '^tsqsteal/$version, $KVER2, .*: installed' &&
-		ls /lib/modules/$KVER2/updates/dkms/tsqsteal.ko* >/dev/null 2>&1 ||
-		{ dkms status tsqsteal; ls -l /lib/modules/$KVER2/updates/dkms/; exit 1; }"
-echo "# $label: second kernel with its DKMS build took $((SECONDS - t)) s"
+if [ "${SYSTEMD_KERNEL2:-1}" = 0 ]; then
+	tap_skip "$label: a second kernel ($KVER2): DKMS builds tsqsteal for it" "SYSTEMD_KERNEL2=0 (make test-fleet runs it)"
+else
+	check "$label: a second kernel ($KVER2): DKMS builds tsqsteal for it" \
+		guest_long $((900 * slow)) "sed -i 's/^update_initramfs=.*/update_initramfs=no/' /etc/initramfs-tools/update-initramfs.conf &&
+			cd /opt/tsq/kernel2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./*.deb >/tmp/kernel2.log 2>&1 ||
+				{ tail -n 20 /tmp/kernel2.log; exit 1; }
+			dkms status tsqsteal | grep -q '^tsqsteal/$version, $KVER2, .*: installed' &&
+			ls /lib/modules/$KVER2/updates/dkms/tsqsteal.ko* >/dev/null 2>&1 ||
+			{ dkms status tsqsteal; ls -l /lib/modules/$KVER2/updates/dkms/; exit 1; }"
+	echo "# $label: second kernel with its DKMS build took $((SECONDS - t)) s"
+fi
 
 # --- remove ---------------------------------------------------------------
 guest "dpkg -L tsqsteal-dkms irqspread tsqtop | sort -u >/tmp/pkgfiles" >/dev/null
