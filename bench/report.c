@@ -62,6 +62,10 @@ struct config {
 	char irq_cpus[64];
 	int nrep, ncpu;
 	int rep[MAX_REPEATS];           /* each window's block (runs.tsv REP); 0 unknown */
+	int pos[MAX_REPEATS];           /* its position in the block (window.env); 0 unknown */
+	double t0[MAX_REPEATS], t1[MAX_REPEATS]; /* its start and end, epoch s; NAN unknown */
+	int discarded;                  /* windows whose server state was wrong */
+	char discard_reason[256];       /* the last one's reason */
 	int sirq_state[MAX_REPEATS];    /* SIRQ_* of each repeat's split */
 	int sirq_ok, sirq_seen;         /* repeats with a split, with a sirqtime section */
 	double v[MAX_REPEATS][M_N];
@@ -72,11 +76,35 @@ struct config {
 	struct paired pr[PM_N];
 };
 
+/*
+ * Attribution (issue 17, item 1), paired per block like the rest: the
+ * placement effect is tsq-spread (tsq-home) against tsq-local-queued, the
+ * module's whole mechanism with no placement; the mechanism's own effect
+ * is tsq-local-queued against stock; tsq-local against stock is what the
+ * hook costs where every free steps aside.
+ */
+#define NATTRIB 4
+static const struct {
+	const char *claim, *config, *base;
+} attrib_list[NATTRIB] = {
+	{ "placement", "tsq-spread", "tsq-local-queued" },
+	{ "placement", "tsq-home", "tsq-local-queued" },
+	{ "mechanism", "tsq-local-queued", "stock" },
+	{ "hook", "tsq-local", "stock" },
+};
+
+struct attrib {
+	int which;                      /* index into attrib_list */
+	struct paired req, cpu;         /* req/s and CPU per MiB, config / base */
+};
+
 struct run {
 	char meta[8192];
 	int nconf;
 	struct config conf[MAX_CONFIGS];
 	int vcpus, host_cores, oversubscribed;
+	int nat;
+	struct attrib at[NATTRIB];
 };
 
 static char *slurp(const char *path)
@@ -199,6 +227,10 @@ static int load_run(struct run *r, const char *dir, char *line)
 
 	if (!c)
 		return -1;
+	if (!strcmp(f[4], "discarded")) {
+		c->discarded++;
+		snprintf(c->discard_reason, sizeof(c->discard_reason), "%s", f[5] ? f[5] : "");
+	}
 	if (strcmp(f[4], "ok")) {
 		/* A config keeps "ok" once one repeat worked; else the last word. */
 		if (strcmp(c->status, "ok")) {
@@ -212,6 +244,7 @@ static int load_run(struct run *r, const char *dir, char *line)
 
 	char *s0 = slurp2(dir, f[2], "snap.0"), *s1 = slurp2(dir, f[2], "snap.1");
 	char *wt = slurp2(dir, f[2], "wrk.txt"), *bt = slurp2(dir, f[2], "bulk.txt");
+	char *we = slurp2(dir, f[2], "window.env"), kv[64];
 	static struct snapshot a, b;
 	struct wrk_result w;
 	static struct window win;
@@ -251,6 +284,10 @@ static int load_run(struct run *r, const char *dir, char *line)
 	if (!c->rep[c->nrep])
 		fprintf(stderr, "report: %s/%s: repeat '%s' is not a block number, left out of "
 			"the paired ratios\n", dir, f[2], f[1]);
+	/* window.env: where and when the window ran (absent in older runs). */
+	c->pos[c->nrep] = we && kv_get(we, "position", kv, sizeof(kv)) ? block_number(kv) : 0;
+	c->t0[c->nrep] = we && kv_get(we, "start", kv, sizeof(kv)) ? strtod(kv, NULL) : NAN;
+	c->t1[c->nrep] = we && kv_get(we, "end", kv, sizeof(kv)) ? strtod(kv, NULL) : NAN;
 	c->sirq_state[c->nrep] = win.sirq_state;
 	c->sirq_ok += win.sirq_state == SIRQ_OK;
 	c->sirq_seen += win.sirq_state != SIRQ_ABSENT;
@@ -265,6 +302,7 @@ out:
 	free(s1);
 	free(wt);
 	free(bt);
+	free(we);
 	return rc;
 }
 
@@ -312,6 +350,94 @@ static int stock_valid(const struct run *r)
 	const struct config *s = find_ok(r, "stock");
 
 	return s && !isnan(s->med[M_TSQ_IRQ]) && s->med[M_TSQ_IRQ] >= 0.70;
+}
+
+/*
+ * Whether stock has the bottleneck tsqsteal is for, not only its TSQ work
+ * on the IRQ CPU (which pinning the IRQ makes true by construction): the
+ * busiest IRQ CPU is >= 95 % busy while another CPU (another IRQ CPU
+ * counts: tsqsteal moves work there too) has >= 20 % headroom, or TSQ work (TASKLET time: the TSQ tasklet, or the BH
+ * work on >= 6.17) is the largest softirq cost on that IRQ CPU.  On
+ * stock's per-CPU medians; the second rule needs the traced split.
+ */
+struct bottleneck {
+	int measured;           /* stock ran and its IRQ CPUs are known */
+	int busy_rule, tsq_rule;
+	int irq_cpu, free_cpu;  /* the busiest IRQ CPU; the idlest other CPU, -1 none */
+	double irq_busy, headroom;
+	double tsq_time, other_time; /* TASKLET and the largest other kind; NAN without a split */
+};
+
+static void stock_bottleneck(const struct run *r, struct bottleneck *b)
+{
+	const struct config *s = find_ok(r, "stock");
+	unsigned char irq[BENCH_MAX_CPUS] = { 0 };
+
+	memset(b, 0, sizeof(*b));
+	b->irq_cpu = b->free_cpu = -1;
+	b->tsq_time = b->other_time = NAN;
+	if (!s || parse_cpulist(s->irq_cpus, irq, BENCH_MAX_CPUS) <= 0)
+		return;
+	for (int cpu = 0; cpu < s->ncpu; cpu++)
+		if (irq[cpu] && (b->irq_cpu < 0 || s->pcmed[P_BUSY][cpu] > b->irq_busy)) {
+			b->irq_cpu = cpu;
+			b->irq_busy = s->pcmed[P_BUSY][cpu];
+		}
+	if (b->irq_cpu < 0)
+		return;
+	for (int cpu = 0; cpu < s->ncpu; cpu++)
+		if (cpu != b->irq_cpu && (b->free_cpu < 0 || 1 - s->pcmed[P_BUSY][cpu] > b->headroom)) {
+			b->free_cpu = cpu;
+			b->headroom = 1 - s->pcmed[P_BUSY][cpu];
+		}
+	b->measured = 1;
+	b->busy_rule = b->irq_busy >= 0.95 && b->free_cpu >= 0 && b->headroom >= 0.20;
+	if (s->sirq_ok) {
+		b->tsq_time = s->pcmed[P_SIRQ + SK_TASKLET][b->irq_cpu];
+		b->other_time = fmax(s->pcmed[P_SIRQ + SK_NET_RX][b->irq_cpu],
+				     fmax(s->pcmed[P_SIRQ + SK_NET_TX][b->irq_cpu],
+					  s->pcmed[P_SIRQ + SK_OTHER][b->irq_cpu]));
+		b->tsq_rule = b->tsq_time > 0 && b->tsq_time > b->other_time;
+	}
+}
+
+static struct json_object *bottleneck_json(const struct bottleneck *b)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "reproduced", json_object_new_boolean(b->busy_rule || b->tsq_rule));
+	json_object_object_add(o, "busy_rule", json_object_new_boolean(b->busy_rule));
+	json_object_object_add(o, "tsq_rule", json_object_new_boolean(b->tsq_rule));
+	json_object_object_add(o, "irq_cpu", json_object_new_int(b->irq_cpu));
+	json_object_object_add(o, "irq_cpu_busy", jnum(b->irq_busy));
+	json_object_object_add(o, "free_cpu", b->free_cpu < 0 ? NULL : json_object_new_int(b->free_cpu));
+	json_object_object_add(o, "headroom", b->free_cpu < 0 ? NULL : jnum(b->headroom));
+	json_object_object_add(o, "tsq_time", jnum(b->tsq_time));
+	json_object_object_add(o, "largest_other_time", jnum(b->other_time));
+	return o;
+}
+
+static void bottleneck_text(FILE *out, const struct bottleneck *b)
+{
+	if (!b->measured)
+		return;
+	fprintf(out, "\nstock %s the problem: IRQ CPU %d %.1f %% busy (rule: >= 95)",
+		b->busy_rule || b->tsq_rule ? "REPRODUCES" : "does NOT reproduce",
+		b->irq_cpu, b->irq_busy * 100);
+	if (b->free_cpu >= 0)
+		fprintf(out, ", CPU %d %.1f %% headroom (>= 20)", b->free_cpu, b->headroom * 100);
+	else
+		fprintf(out, ", no other CPU");
+	if (!isnan(b->tsq_time))
+		fprintf(out, "; on CPU %d TSQ work %.1f %% of its time, the largest other softirq "
+			"%.1f %% (TSQ largest: %s)", b->irq_cpu, b->tsq_time * 100,
+			b->other_time * 100, b->tsq_rule ? "yes" : "no");
+	else
+		fprintf(out, "; no softirq time split (TSQ-largest rule not judged)");
+	fputc('\n', out);
+	if (!b->busy_rule && !b->tsq_rule)
+		fprintf(out, "  Without that bottleneck, ratios to stock say what tsqsteal costs or "
+			"gives here, not whether it removes the problem.\n");
 }
 
 /* Targets from the issue, judged on medians; NULL when not measurable. */
@@ -429,6 +555,31 @@ static void pair_all(struct run *r)
 	}
 }
 
+static void attribute(struct run *r)
+{
+	r->nat = 0;
+	for (int i = 0; i < NATTRIB; i++) {
+		const struct config *c = find_ok(r, attrib_list[i].config);
+		const struct config *b = find_ok(r, attrib_list[i].base);
+		struct attrib *a = &r->at[r->nat];
+
+		if (!c || !b)
+			continue;
+		a->which = i;
+		pair(b, c, M_REQ_S, &a->req);
+		pair(b, c, M_CPU_PER_MIB, &a->cpu);
+		r->nat++;
+	}
+}
+
+/* An attribution's req/s reading: gain or loss when its interval excludes 1. */
+static const char *effect(const struct paired *p)
+{
+	if (p->n < 2 || isnan(p->lo) || isnan(p->hi))
+		return "not resolved";
+	return p->lo > 1 ? "gain" : p->hi < 1 ? "loss" : "not resolved";
+}
+
 /*
  * Issue 18's no-regression targets ("tsqsteal never costs throughput"),
  * judged on the paired interval: met, missed or not resolved.
@@ -505,6 +656,10 @@ static struct json_object *config_json(const struct run *r, const struct config 
 	json_object_object_add(o, "status", json_object_new_string(c->status));
 	if (c->reason[0])
 		json_object_object_add(o, "reason", json_object_new_string(c->reason));
+	if (c->discarded) {
+		json_object_object_add(o, "discarded", json_object_new_int(c->discarded));
+		json_object_object_add(o, "discard_reason", json_object_new_string(c->discard_reason));
+	}
 	if (strcmp(c->status, "ok"))
 		return o;
 	json_object_object_add(o, "irq_cpus", json_object_new_string(c->irq_cpus));
@@ -565,6 +720,12 @@ static struct json_object *config_json(const struct run *r, const struct config 
 		json_object_object_add(e, "softirq_frac", sc);
 		json_object_object_add(e, "sirqtime",
 				       json_object_new_string(sirq_state_names[c->sirq_state[i]]));
+		json_object_object_add(e, "block", c->rep[i] ? json_object_new_int(c->rep[i]) : NULL);
+		json_object_object_add(e, "position", c->pos[i] ? json_object_new_int(c->pos[i]) : NULL);
+		json_object_object_add(e, "start", isnan(c->t0[i]) ? NULL :
+				       json_object_new_double(round(c->t0[i] * 1e3) / 1e3));
+		json_object_object_add(e, "end", isnan(c->t1[i]) ? NULL :
+				       json_object_new_double(round(c->t1[i] * 1e3) / 1e3));
 		json_object_array_add(runs, e);
 	}
 	json_object_object_add(o, "runs", runs);
@@ -721,6 +882,21 @@ static void paired_report(FILE *out, const struct run *r, const struct ptarget *
 	if (aa && aa->pr[0].n >= 2 && (aa->pr[0].lo > 1 || aa->pr[0].hi < 1))
 		fprintf(out, "A/A req/s interval excludes 1: the blocks are not exchangeable "
 			"(drift, order); distrust differences of its size.\n");
+	if (r->nat) {
+		fprintf(out, "\nattribution (paired per block, 95 %% intervals; gain or loss "
+			"only when the req/s interval excludes 1):\n");
+		for (int i = 0; i < r->nat; i++) {
+			const struct attrib *a = &r->at[i];
+			char c2[64], name[96];
+
+			paired_cell(b, sizeof(b), &a->req);
+			paired_cell(c2, sizeof(c2), &a->cpu);
+			snprintf(name, sizeof(name), "%s / %s", attrib_list[a->which].config,
+				 attrib_list[a->which].base);
+			fprintf(out, "  %-9s %-30s req/s %-26s cpus/MiB %-26s %s\n",
+				attrib_list[a->which].claim, name, b, c2, effect(&a->req));
+		}
+	}
 	if (!npt)
 		return;
 	fprintf(out, "\nno-regression targets (paired 95 %% intervals): met when the whole "
@@ -737,6 +913,7 @@ static void text_report(FILE *out, const struct run *r, const struct target *t, 
 {
 	char acc[64] = "?", kver[128] = "?", arch[32] = "?", nic[32] = "?", q[16], sc[256];
 	const struct config *stock = find_ok(r, "stock");
+	struct bottleneck bn;
 
 	kv_get(r->meta, "accel", acc, sizeof(acc));
 	kv_get(r->meta, "kver", kver, sizeof(kver));
@@ -749,6 +926,8 @@ static void text_report(FILE *out, const struct run *r, const struct target *t, 
 	fputc('\n', out);
 	if (kv_get(r->meta, "scenario", sc, sizeof(sc)) && sc[0])
 		fprintf(out, "scenario: %s\n", sc);
+	if (kv_get(r->meta, "order", sc, sizeof(sc)) && sc[0])
+		fprintf(out, "block order: %s\n", sc);
 	if (r->oversubscribed)
 		fprintf(out, "OVERSUBSCRIBED (vCPUs > host cores): throughput and latency "
 			"comparisons are NOT meaningful; balance figures are.\n");
@@ -762,6 +941,9 @@ static void text_report(FILE *out, const struct run *r, const struct target *t, 
 		const struct config *c = &r->conf[i];
 		char b[16][32];
 
+		if (c->discarded)
+			fprintf(out, "%-13s %d window(s) discarded, server state wrong: %s\n",
+				c->name, c->discarded, c->discard_reason);
 		if (strcmp(c->status, "ok")) {
 			fprintf(out, "%-13s %s: %s\n", c->name, c->status, c->reason);
 			continue;
@@ -790,6 +972,8 @@ static void text_report(FILE *out, const struct run *r, const struct target *t, 
 		fputc('\n', out);
 	}
 	split_report(out, r);
+	stock_bottleneck(r, &bn);
+	bottleneck_text(out, &bn);
 	fprintf(out, "\nTSQ@IRQ: share of TSQ work on the IRQ CPUs, from TASKLET softirqs (t) "
 		"or tsqsteal's drained counter (d).\n");
 	fprintf(out, "cap: req/s divided by the busiest CPU's busy fraction. Medians of repeats; "
@@ -913,6 +1097,7 @@ static int cmd_build(const char *dir)
 	static struct run r;
 	struct target t[32];
 	struct ptarget pt[MAX_PTARGETS];
+	struct bottleneck bn;
 	char path[4096], line[8192], *meta, *runs, *p;
 	struct json_object *root, *arr;
 	FILE *f;
@@ -949,6 +1134,7 @@ static int cmd_build(const char *dir)
 	nt = targets(&r, t);
 	pair_all(&r);
 	npt = paired_targets(&r, pt);
+	attribute(&r);
 
 	root = json_object_new_object();
 	json_object_object_add(root, "schema", json_object_new_string(SCHEMA));
@@ -958,6 +1144,9 @@ static int cmd_build(const char *dir)
 	json_object_object_add(root, "oversubscribed", json_object_new_boolean(r.oversubscribed));
 	json_object_object_add(root, "throughput_comparable", json_object_new_boolean(!r.oversubscribed));
 	json_object_object_add(root, "stock_valid", json_object_new_boolean(stock_valid(&r)));
+	stock_bottleneck(&r, &bn);
+	if (bn.measured)
+		json_object_object_add(root, "stock_bottleneck", bottleneck_json(&bn));
 	arr = json_object_new_array();
 	for (int i = 0; i < r.nconf; i++)
 		json_object_array_add(arr, config_json(&r, &r.conf[i]));
@@ -988,6 +1177,19 @@ static int cmd_build(const char *dir)
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(root, "paired_targets", arr);
+	arr = json_object_new_array();
+	for (int i = 0; i < r.nat; i++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "claim", json_object_new_string(attrib_list[r.at[i].which].claim));
+		json_object_object_add(e, "config", json_object_new_string(attrib_list[r.at[i].which].config));
+		json_object_object_add(e, "base", json_object_new_string(attrib_list[r.at[i].which].base));
+		json_object_object_add(e, "req_s", paired_json(&r.at[i].req));
+		json_object_object_add(e, "cpu_s_per_mib", paired_json(&r.at[i].cpu));
+		json_object_object_add(e, "effect", json_object_new_string(effect(&r.at[i].req)));
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(root, "attribution", arr);
 	if (write_json(dir, root)) {
 		fprintf(stderr, "report: %s/report.json: %s\n", dir, strerror(errno));
 		json_object_put(root);
@@ -1222,6 +1424,24 @@ static int check_added(struct json_object *c, const char *name)
 	return bad;
 }
 
+/* stock_bottleneck, when present: its verdict follows from its two rules. */
+static int check_bottleneck(struct json_object *root)
+{
+	struct json_object *b, *rep, *br, *tr;
+
+	if (!json_object_object_get_ex(root, "stock_bottleneck", &b))
+		return 0;
+	rep = get(b, "reproduced", json_type_boolean);
+	br = get(b, "busy_rule", json_type_boolean);
+	tr = get(b, "tsq_rule", json_type_boolean);
+	if (!rep || !br || !tr || !get(b, "irq_cpu", json_type_int) ||
+	    json_object_get_boolean(rep) != (json_object_get_boolean(br) || json_object_get_boolean(tr))) {
+		printf("stock_bottleneck: malformed, or reproduced is not busy_rule || tsq_rule\n");
+		return 1;
+	}
+	return 0;
+}
+
 /* Exit status 0 when the schema holds and every configuration produced traffic. */
 static int cmd_check(const char *path)
 {
@@ -1247,6 +1467,7 @@ static int cmd_check(const char *path)
 		printf("missing oversubscribed/stock_valid\n");
 		bad++;
 	}
+	bad += check_bottleneck(root);
 	bad += check_paired_targets(root);
 	confs = get(root, "configs", json_type_array);
 	for (size_t i = 0; confs && i < json_object_array_length(confs); i++) {

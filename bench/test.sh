@@ -53,8 +53,8 @@ calls=$tmp/good/fake/calls
 ok $rc "fake transport: run completes" "$(tail -n 20 "$tmp/good/log")"
 "$bin/report" check "$tmp/good/out/report.json" >"$tmp/check.log" 2>&1
 ok $? "fake transport: report.json passes the schema and traffic check" "$(cat "$tmp/check.log")"
-ok "$(grep -c '==stat' "$calls" | grep -qx 16; echo $?)" \
-	"fake transport: two snapshots per window (4 configs x 2 repeats)" "$(grep -c '==stat' "$calls")"
+ok "$(grep -c '==stat;' "$calls" | grep -qx 16; echo $?)" \
+	"fake transport: two snapshots per window (4 configs x 2 repeats)" "$(grep -c '==stat;' "$calls")"
 grep -q 'srv insmod .*tsqsteal.ko policy=spread' "$calls" && grep -q 'srv insmod .*policy=home' "$calls" &&
 	[ "$(grep -c 'srv rmmod tsqsteal' "$calls")" -eq 4 ]
 ok $? "fake transport: module loaded per window with its policy and removed after" "$(grep -E 'insmod|rmmod' "$calls")"
@@ -105,6 +105,76 @@ rc=$?
 		"$tmp/aa/out/report.json" >/dev/null 2>&1
 ok $? "fake transport: stock,stock-aa,tsq-local run, paired by the blocks bench_main wrote" \
 	"$(cat "$tmp/check6.log"; jq -c '.paired_targets' "$tmp/aa/out/report.json" 2>&1)"
+
+# The blocked design: every block runs each configuration once, in an
+# order shuffled by SEED (the same seed, the same orders; meta.env and the
+# text report name it), and each window's block, position and times are
+# in report.json.
+order() { awk -F'\t' '{ printf "%s%s", $2 == b ? " " : (NR > 1 ? "|" : ""), $1; b = $2 }' "$1/out/runs.tsv"; }
+five=stock,stock-aa,tsq-local,tsq-home,tsq-spread
+fake_run seed1 --configs $five REPEATS=4 SEED=12345 && fake_run seed1b --configs $five REPEATS=4 SEED=12345 &&
+	fake_run seed2 --configs $five REPEATS=4 SEED=777
+o1=$(order "$tmp/seed1") o1b=$(order "$tmp/seed1b") o2=$(order "$tmp/seed2")
+[ -n "$o1" ] && [ "$o1" = "$o1b" ] && [ "$o1" != "$o2" ] &&
+	[ "$(echo "$o1" | tr '|' '\n' | sort -u | wc -l)" -gt 1 ] &&
+	echo "$o1" | tr '|' '\n' | while read -r blk; do
+		[ "$(echo "$blk" | tr ' ' '\n' | sort | tr '\n' ,)" = "stock,stock-aa,tsq-home,tsq-local,tsq-spread," ] || exit 1
+	done
+ok $? "blocks: each block runs every configuration once; the order is shuffled per block and follows from SEED" \
+	"seed 12345: $o1; again: $o1b; seed 777: $o2"
+grep -qx 'seed=12345' "$tmp/seed1/out/meta.env" && grep -q '^block order: .*seed 12345' "$tmp/seed1/out/report.txt" &&
+	jq -e '[.configs[] | .runs[] | select(.block >= 1 and .block <= 4 and .position >= 1 and .position <= 5 and
+		.start > 0 and .end >= .start)] | length == 20' "$tmp/seed1/out/report.json" >/dev/null &&
+	jq -e '[.configs[] | .runs[] | [.block, .position]] | unique | length == 20' "$tmp/seed1/out/report.json" >/dev/null
+ok $? "blocks: the seed in meta.env and report.txt; every window's block, position, start and end in report.json" \
+	"$(grep seed "$tmp/seed1/out/meta.env"; jq -c '[.configs[] | .runs[] | [.block, .position, .start, .end]]' \
+		"$tmp/seed1/out/report.json" 2>&1 | head -c 600)"
+for bad in SEED=-1 SEED=x SEED=1234567890; do
+	fake_run badseed --configs stock "$bad"
+	[ $? -eq 2 ] && grep -q 'SEED must be an integer' "$tmp/badseed/log" && [ "$(wc -l <"$tmp/badseed/log")" -eq 1 ] ||
+		break
+done
+ok $? "blocks: a bad SEED stops the run with one line ($bad)" "$(cat "$tmp/badseed/log")"
+
+# The state check at the start of each window: a module that did not load
+# with the configuration's policy, and a NIC layout that drifted from the
+# start, discard the window and say so; the other windows stand.
+mkdir -p "$tmp/ign/fake"
+touch "$tmp/ign/fake/ignore-insmod"
+fake_run ign --configs stock,tsq-spread
+"$bin/report" check "$tmp/ign/out/report.json" >"$tmp/check-ign.log" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] && [ "$(grep -c 'discarded' "$tmp/ign/out/runs.tsv")" -eq 2 ] &&
+	grep -q '^tsq-spread.*discarded.*module policy none, want spread' "$tmp/ign/out/report.txt" &&
+	jq -e '(.configs[] | select(.name == "tsq-spread") | .status == "discarded" and .discarded == 2) and
+		(.configs[] | select(.name == "stock") | .status == "ok" and .repeats == 2)' \
+		"$tmp/ign/out/report.json" >/dev/null &&
+	grep -q 'tsq-spread: discarded' "$tmp/check-ign.log"
+ok $? "state check: a module that did not load with its policy: windows discarded, said so, report check fails" \
+	"$(cat "$tmp/ign/out/runs.tsv" "$tmp/check-ign.log"; grep discard "$tmp/ign/out/report.txt")"
+mkdir -p "$tmp/drift/fake"
+printf 'irq eth0-rx-0 0\nrx-0/rps_cpus 2\n' >"$tmp/drift/fake/layout"
+printf 'irq eth0-rx-0 1\nrx-0/rps_cpus 2\n' >"$tmp/drift/fake/layout-after"
+fake_run drift --configs stock,tuned
+[ "$(grep -c $'^stock\t.*\tdiscarded\t.*NIC layout differs from the start' "$tmp/drift/out/runs.tsv")" -eq 2 ] &&
+	! grep -q $'^tuned\t.*\tdiscarded' "$tmp/drift/out/runs.tsv"
+ok $? "state check: a NIC layout that drifted from the start discards stock's windows, not tuned's (it sets its own)" \
+	"$(cat "$tmp/drift/out/runs.tsv")"
+mkdir -p "$tmp/thr/fake"
+fake_run thr --configs stock,threaded,tsq-home
+! grep -q discarded "$tmp/thr/out/runs.tsv" && [ "$(grep -c $'\tok$' "$tmp/thr/out/runs.tsv")" -eq 6 ] &&
+	grep -q '^srv for ip in .*tcp_metrics flush all' "$tmp/thr/fake/calls" &&
+	[ "$(grep -c '^srv for ip in .*tcp_metrics flush all' "$tmp/thr/fake/calls")" -eq 6 ]
+ok $? "state check: module, threaded NAPI and layout as configured pass; TCP metrics flushed before every window" \
+	"$(cat "$tmp/thr/out/runs.tsv")"
+mkdir -p "$tmp/noflush/fake"
+touch "$tmp/noflush/fake/fail-tcp_metrics"
+fake_run noflush --configs stock,tsq-spread
+[ "$(grep -c $'\tdiscarded\tip tcp_metrics flush all failed$' "$tmp/noflush/out/runs.tsv")" -eq 4 ] &&
+	! grep -q 'srv insmod' "$tmp/noflush/fake/calls" &&
+	! "$bin/report" check "$tmp/noflush/out/report.json" >/dev/null 2>&1
+ok $? "state check: a window whose TCP metrics could not be flushed is discarded before any setup" \
+	"$(cat "$tmp/noflush/out/runs.tsv")"
 
 FAKE_WRK=wrk-broken.txt fake_run notraffic --configs stock
 ! "$bin/report" check "$tmp/notraffic/out/report.json" >/dev/null 2>&1
@@ -288,6 +358,89 @@ jq '(.configs[] | select(.name == "stock") | .summary.req_s.median) *= 2' \
 	"$tmp/good/out/report.json" >"$tmp/double.json"
 "$here/compare" "$tmp/good/out/report.json" "$tmp/double.json" 2>&1 | grep -q '^stock  *2.000'
 ok $? "compare: ratios are B/A"
+
+# Attribution (issue 17, item 1): placement = tsq-spread / tsq-local-queued,
+# mechanism = tsq-local-queued / stock, hook = tsq-local / stock, paired
+# per block.  Per block: local-queued 0.88-0.90 x stock; spread 1.18-1.22 x
+# local-queued; home 0.9-1.1 x local-queued; local = stock.
+pd=$tmp/attr
+mkdir -p "$pd"
+cp "$tmp/paired/meta.env" "$pd/"
+: >"$pd/runs.tsv"
+pwin stock 1 1000; pwin tsq-local-queued 1 900; pwin tsq-spread 1 1080; pwin tsq-home 1 990; pwin tsq-local 1 1000
+pwin stock 2 2000; pwin tsq-local-queued 2 1780; pwin tsq-spread 2 2172; pwin tsq-home 2 1602; pwin tsq-local 2 2000
+pwin stock 3 4000; pwin tsq-local-queued 3 3560; pwin tsq-spread 3 4200; pwin tsq-home 3 3560; pwin tsq-local 3 4000
+"$bin/report" build "$pd" >"$tmp/attr.log" 2>&1 && "$bin/report" check "$pd/report.json" >>"$tmp/attr.log" 2>&1 &&
+	jq -e '[.attribution[] | [.claim, .config, .base, .effect, .req_s.n]] == [
+		["placement", "tsq-spread", "tsq-local-queued", "gain", 3],
+		["placement", "tsq-home", "tsq-local-queued", "not resolved", 3],
+		["mechanism", "tsq-local-queued", "stock", "loss", 3],
+		["hook", "tsq-local", "stock", "not resolved", 3]] and
+		(.attribution[0].req_s.lo > 1) and (.attribution[2].req_s.hi < 1) and
+		(.attribution[3].req_s == {n: 3, ratio: 1, lo: 1, hi: 1})' "$pd/report.json" >/dev/null &&
+	grep -q '^  placement tsq-spread / tsq-local-queued  *req/s 1.2[0-9]* \[.*n=3 .* gain$' "$pd/report.txt" &&
+	grep -q '^  mechanism tsq-local-queued / stock  *req/s 0.8[0-9]* \[.*n=3 .* loss$' "$pd/report.txt"
+ok $? "attribution: placement, mechanism and hook ratios paired per block; gain or loss only outside 1" \
+	"$(cat "$tmp/attr.log"; jq -c '.attribution' "$pd/report.json" 2>&1; sed -n '/^attribution/,/^$/p' "$pd/report.txt")"
+
+# Does stock have the bottleneck (issue 17, item 5)?  The busy rule: the
+# fake run's CPU 0 (its IRQ CPU) is 100 % busy and CPU 1 has 44 % headroom;
+# with 500 more idle ticks on CPU 0 it is 72 % busy and neither rule
+# holds.  The TSQ-largest rule on the traced split: the split run's CPU 0
+# spends 20 % in TASKLET against 40 % in NET_RX (no); raised to 86 %, yes.
+jq -e '.stock_bottleneck | .reproduced and .busy_rule and .irq_cpu == 0 and .irq_cpu_busy == 1 and
+	.free_cpu == 1 and (.headroom * 1000 | round) == 444 and .tsq_time == null' \
+	"$tmp/good/out/report.json" >/dev/null &&
+	grep -q '^stock REPRODUCES the problem: IRQ CPU 0 100.0 % busy.*CPU 1 44.4 % headroom' "$tmp/good/out/report.txt"
+ok $? "bottleneck: IRQ CPU >= 95 % busy with another CPU >= 20 % idle: stock reproduces the problem" \
+	"$(jq -c .stock_bottleneck "$tmp/good/out/report.json"; grep '^stock .*the problem' "$tmp/good/out/report.txt")"
+mkdir -p "$tmp/idle/fake"
+cp "$here/tests/fixtures/snap.0" "$tmp/idle/fake/"
+sed 's/^cpu0 600 0 1300 5000 /cpu0 600 0 1300 5500 /' "$here/tests/fixtures/snap.1" >"$tmp/idle/fake/snap.1"
+cp "$here/tests/fixtures/wrk-latency.txt" "$tmp/idle/fake/wrk.txt"
+echo 0 >"$tmp/idle/fake/irq_cpus"
+FAKE_DIR=$tmp/idle/fake "$here/run" --transport fake --dev eth0 --server-ip 192.0.2.10 \
+	--out "$tmp/idle/out" REPEATS=2 DURATION=1 WARMUP=0 --configs stock,tsq-spread >"$tmp/idle/log" 2>&1
+jq -e '.stock_bottleneck | (.reproduced | not) and (.busy_rule | not) and (.irq_cpu_busy * 100 | round) == 72' \
+	"$tmp/idle/out/report.json" >/dev/null &&
+	grep -q '^stock does NOT reproduce the problem: IRQ CPU 0 72.2 % busy' "$tmp/idle/out/report.txt" &&
+	grep -q 'ratios to stock say what tsqsteal costs or gives here' "$tmp/idle/out/report.txt"
+ok $? "bottleneck: an IRQ CPU 72 % busy without TSQ-dominated softirq does not reproduce it, and the report says so" \
+	"$(jq -c .stock_bottleneck "$tmp/idle/out/report.json" 2>&1; grep -A1 '^stock .*the problem' "$tmp/idle/out/report.txt")"
+mkdir -p "$tmp/twoirq/fake"
+cp "$here/tests/fixtures/snap.0" "$here/tests/fixtures/snap.1" "$tmp/twoirq/fake/"
+cp "$here/tests/fixtures/wrk-latency.txt" "$tmp/twoirq/fake/wrk.txt"
+echo 0,1 >"$tmp/twoirq/fake/irq_cpus"
+FAKE_DIR=$tmp/twoirq/fake "$here/run" --transport fake --dev eth0 --server-ip 192.0.2.10 \
+	--out "$tmp/twoirq/out" REPEATS=2 DURATION=1 WARMUP=0 --configs stock >"$tmp/twoirq/log" 2>&1
+jq -e '.stock_bottleneck | .reproduced and .irq_cpu == 0 and .free_cpu == 1' "$tmp/twoirq/out/report.json" >/dev/null
+ok $? "bottleneck: with IRQs on both CPUs, the busiest (CPU 0) against the other IRQ CPU's headroom" \
+	"$(jq -c .stock_bottleneck "$tmp/twoirq/out/report.json" 2>&1)"
+jq -e '.stock_bottleneck | (.tsq_rule | not) and .tsq_time == 0.2 and .largest_other_time == 0.4' \
+	"$sd/report.json" >/dev/null &&
+	grep -q 'on CPU 0 TSQ work 20.0 % of its time, the largest other softirq 40.0 % (TSQ largest: no)' "$sd/report.txt"
+ok $? "bottleneck: TSQ work 20 % against NET_RX 40 % on the IRQ CPU: not the largest" \
+	"$(jq -c .stock_bottleneck "$sd/report.json" 2>&1)"
+jq '.stock_bottleneck.reproduced = (.stock_bottleneck.reproduced | not)' "$tmp/good/out/report.json" >"$tmp/bn.json"
+! "$bin/report" check "$tmp/bn.json" >"$tmp/check-bn.log" 2>&1 && grep -q '^stock_bottleneck: ' "$tmp/check-bn.log"
+ok $? "bottleneck: report check rejects a verdict that does not follow from its rules" "$(cat "$tmp/check-bn.log")"
+td=$tmp/tsqbig
+mkdir -p "$td"
+cp "$sd/meta.env" "$td/"
+for r in 1 2; do
+	mkdir -p "$td/stock-$r"
+	cp "$fx/sirq.0" "$td/stock-$r/snap.0"
+	sed 's/^\({ common_cpu: *0, vec: *6 } hitcount: *4000  lat: *\)3600000000/\19600000000/' \
+		"$fx/sirq.1" >"$td/stock-$r/snap.1"
+	cp "$fx/wrk-latency.txt" "$td/stock-$r/wrk.txt"
+	printf 'stock\t%s\tstock-%s\t0\tok\n' "$r" "$r" >>"$td/runs.tsv"
+done
+"$bin/report" build "$td" >"$tmp/tsqbig.log" 2>&1 &&
+	jq -e '.stock_bottleneck | .reproduced and .tsq_rule and .tsq_time > .largest_other_time' \
+		"$td/report.json" >/dev/null &&
+	grep -q '(TSQ largest: yes)' "$td/report.txt"
+ok $? "bottleneck: TSQ work the largest softirq cost on the IRQ CPU: stock reproduces the problem" \
+	"$(cat "$tmp/tsqbig.log"; jq -c .stock_bottleneck "$td/report.json" 2>&1)"
 
 echo "1..$n"
 echo "$pass passed, $fail failed"

@@ -199,10 +199,67 @@ bench_bulk() {
 		done"
 }
 
-# bench_window CONFIG REP: one measured window into $OUT/CONFIG-REP/.
+# bench_state: what a window's configuration is made of on the server:
+# tsqsteal's policy (none when not loaded), the NIC's threaded NAPI, and
+# the layout (every NIC IRQ's affinity by name, RPS and XPS per queue).
+bench_state() {
+	srv "echo ==state
+		echo module \$(cat /sys/module/tsqsteal/parameters/policy 2>/dev/null || echo none)
+		echo threaded \$(cat /sys/class/net/$DEV/threaded 2>/dev/null || echo 0)
+		awk '/$DEV/ { i = \$1; sub(/:/, \"\", i); print i, \$NF }' /proc/interrupts | while read -r i n; do
+			echo irq \$n \$(cat /proc/irq/\$i/smp_affinity_list); done | sort
+		for f in /sys/class/net/$DEV/queues/*/rps_cpus /sys/class/net/$DEV/queues/*/xps_cpus; do
+			echo \${f#/sys/class/net/$DEV/queues/} \$(cat \$f 2>/dev/null); done"
+}
+
+# bench_state_check CONFIG: 0 when the server is in CONFIG's state: the
+# module loaded with CONFIG's policy or not at all, threaded NAPI only for
+# `threaded`, and, for configurations that do not change the layout, the
+# layout as bench_main recorded it at the start ($OUT/state.layout).
+# Otherwise 1, with what is wrong on stdout.
+bench_state_check() {
+	local want thr=0 got
+	case "$1" in
+	tsq-spread | tsq-threaded | tsq-spread-x10 | tsq+tuned) want=spread ;;
+	tsq-home) want=home ;;
+	tsq-local | tsq-local-queued) want=local ;;
+	tsq-ideal) want=any ;;
+	*) want=none ;;
+	esac
+	[ "$1" = threaded ] && thr=1
+	got=$(bench_state)
+	case "$want $(echo "$got" | awk '$1 == "module" { print $2 }')" in
+	"none none" | "any "[!n]* | "$want $want") ;;
+	*) echo "module policy $(echo "$got" | awk '$1 == "module" { print $2 }'), want $want"; return 1 ;;
+	esac
+	if ! echo "$got" | grep -qx "threaded $thr"; then
+		echo "threaded NAPI $(echo "$got" | awk '$1 == "threaded" { print $2 }'), want $thr"
+		return 1
+	fi
+	case "$1" in tuned | tsq+tuned | ideal | tsq-ideal) return 0 ;; esac
+	if [ "$(echo "$got" | grep -v '^module \|^threaded \|^==state')" != "$(cat "$OUT/state.layout")" ]; then
+		echo "NIC layout differs from the start: $(diff <(cat "$OUT/state.layout") \
+			<(echo "$got" | grep -v '^module \|^threaded \|^==state') | grep '^[<>]' | tr '\n' ' ')"
+		return 1
+	fi
+}
+
+# bench_window CONFIG REP POS: one measured window into $OUT/CONFIG-REP/,
+# the POSth of block REP; its times, block and position in window.env.
 bench_window() {
 	local cfg=$1 rep=$2 d="$OUT/$1-$2" irq why rc bulk
 	mkdir -p "$d"
+	printf 'block=%s\nposition=%s\nstart=%s\n' "$rep" "$3" "$(date +%s.%N)" >"$d/window.env"
+	# Each window starts without the TCP metrics the last one cached.  By
+	# path: the guest's busybox sh would run its own ip applet, which has
+	# no tcp_metrics.
+	# A window that cannot is not measured (discarded, as a wrong state).
+	if ! srv "for ip in /sbin/ip /usr/sbin/ip /bin/ip /usr/bin/ip; do [ -x \$ip ] && exec \$ip tcp_metrics flush all; done; exit 1" \
+		>/dev/null 2>&1; then
+		printf '%s\t%s\t-\t-\tdiscarded\tip tcp_metrics flush all failed\n' "$cfg" "$rep" >>"$OUT/runs.tsv"
+		echo "bench: $cfg #$rep: window discarded: ip tcp_metrics flush all failed" >&2
+		return 0
+	fi
 	why=$(config_setup "$cfg" 2>&1)
 	rc=$?
 	if [ $rc -ne 0 ]; then
@@ -213,6 +270,12 @@ bench_window() {
 		return 0
 	fi
 	[ "$WARMUP" -gt 0 ] && bench_wrk "$WARMUP" >"$d/warmup.txt" 2>&1
+	if ! why=$(bench_state_check "$cfg"); then
+		printf '%s\t%s\t-\t-\tdiscarded\t%s\n' "$cfg" "$rep" "$(echo "$why" | tr '\t\n' '  ')" >>"$OUT/runs.tsv"
+		config_teardown "$cfg" >/dev/null 2>&1
+		echo "bench: $cfg #$rep: window discarded: $why" >&2
+		return 0
+	fi
 	irq=$(bench_irq_cpus)
 	bench_snapshot >"$d/snap.0"
 	bench_bulk "$DURATION" >"$d/bulk.txt" 2>/dev/null &
@@ -220,24 +283,43 @@ bench_window() {
 	bench_wrk "$DURATION" >"$d/wrk.txt" 2>&1
 	wait "$bulk"
 	bench_snapshot >"$d/snap.1"
+	echo "end=$(date +%s.%N)" >>"$d/window.env"
 	config_teardown "$cfg"
 	printf '%s\t%s\t%s\t%s\tok\n' "$cfg" "$rep" "$cfg-$rep" "${irq:-0}" >>"$OUT/runs.tsv"
 	echo "bench: $cfg #$rep: $(awk '/^Requests\/sec/ { r = $2 } /^Transfer\/sec/ { t = $2 }
 		END { print r " req/s, " t "/s" }' "$d/wrk.txt")" >&2
 }
 
-# bench_main: every configuration REPEATS times, the order rotated each
-# repeat so no configuration always runs first (or right after a warm-up).
+# bench_order SEED BLOCK N: a permutation of 0..N-1, block BLOCK's order
+# (Fisher-Yates on a 31-bit LCG seeded by SEED and BLOCK: the same on
+# every machine, so a run's orders follow from the seed it records).
+bench_order() {
+	local x=$((($1 * 1000003 + $2) % 2147483648)) n=$3 i j t
+	local -a a
+	for ((i = 0; i < n; i++)); do a[i]=$i; done
+	for ((i = n - 1; i > 0; i--)); do
+		x=$(((x * 1103515245 + 12345) % 2147483648))
+		j=$(((x >> 16) % (i + 1)))
+		t=${a[i]} a[i]=${a[j]} a[j]=$t
+	done
+	echo "${a[@]}"
+}
+
+# bench_main: REPEATS blocks, each running every configuration once in an
+# order shuffled per block (bench_order, SEED), so no configuration
+# always runs first, after a warm-up or after another.
 bench_main() {
-	local rep i n cfgs
+	local rep pos i cfgs
 	read -r -a cfgs <<<"${CONFIGS//,/ }"
-	n=${#cfgs[@]}
 	: >"$OUT/runs.tsv"
 	bench_layout
+	bench_state | grep -v '^module \|^threaded \|^==state' >"$OUT/state.layout"
 	bench_sirq_start
 	for rep in $(seq "$REPEATS"); do
-		for i in $(seq 0 $((n - 1))); do
-			bench_window "${cfgs[$(((i + rep - 1) % n))]}" "$rep"
+		pos=0
+		for i in $(bench_order "$SEED" "$rep" "${#cfgs[@]}"); do
+			pos=$((pos + 1))
+			bench_window "${cfgs[i]}" "$rep" "$pos"
 		done
 	done
 	bench_sirq_stop

@@ -30,7 +30,11 @@ transport_host() {
 
 # fake: FAKE_DIR holds snap.0/snap.1 (alternately returned for snapshot
 # reads), irq_cpus, wrk.txt; FAKE_DIR/fail-CMDWORD makes commands that
-# contain CMDWORD fail.  Calls are appended to FAKE_DIR/calls.
+# contain CMDWORD fail.  Calls are appended to FAKE_DIR/calls.  The
+# server's state (bench_state) follows insmod/rmmod and threaded as a
+# server's would, unless FAKE_DIR/ignore-insmod exists (insmod succeeds,
+# nothing loads); its layout is FAKE_DIR/layout, after the first read
+# FAKE_DIR/layout-after when that exists (a layout that drifts).
 transport_fake() {
 	: "${FAKE_DIR:?fake transport needs FAKE_DIR}"
 	FAKE_SNAP=0
@@ -42,6 +46,24 @@ transport_fake() {
 			case "$*" in *"${f##*/fail-}"*) return 1 ;; esac
 		done
 		case "$*" in
+		*"==state"*)
+			echo "==state"
+			echo "module $(cat "$FAKE_DIR/module" 2>/dev/null || echo none)"
+			echo "threaded $(cat "$FAKE_DIR/threaded" 2>/dev/null || echo 0)"
+			if [ -e "$FAKE_DIR/layout-after" ] && [ -e "$FAKE_DIR/layout-read" ]; then
+				cat "$FAKE_DIR/layout-after"
+			else
+				cat "$FAKE_DIR/layout" 2>/dev/null
+			fi
+			: >"$FAKE_DIR/layout-read"
+			;;
+		"insmod "*)
+			[ -e "$FAKE_DIR/ignore-insmod" ] ||
+				echo "$*" | sed 's/.*policy=\([a-z]*\).*/\1/; /^insmod /s/.*/spread/' >"$FAKE_DIR/module"
+			;;
+		"rmmod tsqsteal") rm -f "$FAKE_DIR/module" ;;
+		"echo 1 > /sys/class/net/"*/threaded) echo 1 >"$FAKE_DIR/threaded" ;;
+		"echo 0 > /sys/class/net/"*/threaded) echo 0 >"$FAKE_DIR/threaded" ;;
 		*"==stat"*)
 			cat "$FAKE_DIR/snap.$FAKE_SNAP"
 			FAKE_SNAP=$((1 - FAKE_SNAP))
