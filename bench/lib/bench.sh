@@ -212,6 +212,9 @@ bench_state() {
 			echo \${f#/sys/class/net/$DEV/queues/} \$(cat \$f 2>/dev/null); done"
 }
 
+# layout_of: the layout lines of bench_state's output (stdin).
+layout_of() { grep -v '^module \|^threaded \|^==state'; }
+
 # bench_state_check CONFIG: 0 when the server is in CONFIG's state: the
 # module loaded with CONFIG's policy or not at all, threaded NAPI only for
 # `threaded`, and, for configurations that do not change the layout, the
@@ -237,9 +240,9 @@ bench_state_check() {
 		return 1
 	fi
 	case "$1" in tuned | tsq+tuned | ideal | tsq-ideal) return 0 ;; esac
-	if [ "$(echo "$got" | grep -v '^module \|^threaded \|^==state')" != "$(cat "$OUT/state.layout")" ]; then
-		echo "NIC layout differs from the start: $(diff <(cat "$OUT/state.layout") \
-			<(echo "$got" | grep -v '^module \|^threaded \|^==state') | grep '^[<>]' | tr '\n' ' ')"
+	if [ "$(echo "$got" | layout_of)" != "$(cat "$OUT/state.layout")" ]; then
+		echo "NIC layout differs from the start: $(diff "$OUT/state.layout" <(echo "$got" | layout_of) |
+			grep '^[<>]' | tr '\n' ' ')"
 		return 1
 	fi
 }
@@ -250,10 +253,9 @@ bench_window() {
 	local cfg=$1 rep=$2 d="$OUT/$1-$2" irq why rc bulk
 	mkdir -p "$d"
 	printf 'block=%s\nposition=%s\nstart=%s\n' "$rep" "$3" "$(date +%s.%N)" >"$d/window.env"
-	# Each window starts without the TCP metrics the last one cached.  By
-	# path: the guest's busybox sh would run its own ip applet, which has
-	# no tcp_metrics.
-	# A window that cannot is not measured (discarded, as a wrong state).
+	# Each window starts without the TCP metrics the last one cached, or
+	# is discarded.  ip by path: the guest's busybox sh would run its own
+	# ip applet, which has no tcp_metrics.
 	if ! srv "for ip in /sbin/ip /usr/sbin/ip /bin/ip /usr/bin/ip; do [ -x \$ip ] && exec \$ip tcp_metrics flush all; done; exit 1" \
 		>/dev/null 2>&1; then
 		printf '%s\t%s\t-\t-\tdiscarded\tip tcp_metrics flush all failed\n' "$cfg" "$rep" >>"$OUT/runs.tsv"
@@ -313,7 +315,7 @@ bench_main() {
 	read -r -a cfgs <<<"${CONFIGS//,/ }"
 	: >"$OUT/runs.tsv"
 	bench_layout
-	bench_state | grep -v '^module \|^threaded \|^==state' >"$OUT/state.layout"
+	bench_state | layout_of >"$OUT/state.layout"
 	bench_sirq_start
 	for rep in $(seq "$REPEATS"); do
 		pos=0
