@@ -356,9 +356,10 @@ static int stock_valid(const struct run *r)
  * Whether stock has the bottleneck tsqsteal is for, not only its TSQ work
  * on the IRQ CPU (which pinning the IRQ makes true by construction): the
  * busiest IRQ CPU is >= 95 % busy while another CPU (another IRQ CPU
- * counts: tsqsteal moves work there too) has >= 20 % headroom, or TSQ work (TASKLET time: the TSQ tasklet, or the BH
- * work on >= 6.17) is the largest softirq cost on that IRQ CPU.  On
- * stock's per-CPU medians; the second rule needs the traced split.
+ * counts: tsqsteal moves work there too) has >= 20 % headroom, or TSQ
+ * work (TASKLET time: the TSQ tasklet, or the BH work on >= 6.17) is the
+ * largest softirq cost on that IRQ CPU.  On stock's per-CPU medians; the
+ * second rule needs the traced split.
  */
 struct bottleneck {
 	int measured;           /* stock ran and its IRQ CPUs are known */
